@@ -1,0 +1,1 @@
+"""News article analysis: ingestion, cleaning, sentiment, entities, timeline."""

@@ -1,0 +1,1 @@
+"""Evaluation of the analyses on public gold data (scorers print JSON)."""
