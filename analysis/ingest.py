@@ -1,0 +1,302 @@
+"""Ingestion: files (plain text, HTML, JSON Lines) to cleaned :class:`Article` records.
+
+Plain text: the first line is the title, then the body (the shape of scraped pages and of
+the BBC corpus). A metadata sidecar ``<stem>.meta.yml`` beside the file (keys ``title``,
+``outlet``, ``published``, ``language``, ``url``) is read when present; every field can be
+overridden by keyword arguments (the notebooks' parameters).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import yaml
+
+from .clean import clean_text
+from .errors import ArticleError, ParameterError
+from .types import Article
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+SIDECAR_SUFFIX = ".meta.yml"
+MAX_BYTES = 50 * 1024 * 1024
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def article_id(name: str) -> str:
+    """A file-system-safe id: the name itself when already safe, else a slug of it."""
+    name = Path(name).name
+    for suffix in (SIDECAR_SUFFIX, *sorted(ARTICLE_SUFFIXES - {""}, key=len, reverse=True)):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if _SAFE_ID.match(name) and ".." not in name:
+        return name
+    from slugify import slugify
+
+    return slugify(name, max_length=80) or "article"
+
+
+def parse_date(value: Any, *, source: str | Path | None = None, what: str = "publication date") -> dt.date | None:
+    """Coerce a date parameter (``date``, ``datetime``, ISO string, ``None``/``""``) to a ``date``.
+
+    Raises:
+        ParameterError: for a wrong type or an impossible date (e.g. ``2020-02-30``).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    where = f"{source}: " if source else ""
+    if not isinstance(value, str):
+        raise ParameterError(f"{where}{what} must be a date or an ISO string like 2020-12-15, got {type(value).__name__} {value!r}")
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise ParameterError(f"{where}{what} {value!r} is not a valid date (expected YYYY-MM-DD)") from None
+
+
+def read_text_file(path: Path) -> str:
+    """Read a text file whatever its encoding (UTF-8, UTF-16 with BOM, Latin-1, ...).
+
+    Raises:
+        ArticleError: missing file, directory, binary content, undecodable or oversized file.
+    """
+    if not path.exists():
+        raise ArticleError(path, "no such file")
+    if path.is_dir():
+        raise ArticleError(path, "is a directory, not an article file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ArticleError(path, f"file is {size / 1e6:.0f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit for one article")
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if b"\x00" in data[:8192]:
+        raise ArticleError(path, "binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ArticleError(path, "could not detect the text encoding")
+    return str(best)
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """Metadata from ``<stem>.meta.yml`` next to ``path`` ({} when absent)."""
+    sidecar = path.with_name(article_id(path.name) + SIDECAR_SUFFIX)
+    if not sidecar.exists():
+        return {}
+    try:
+        meta = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ArticleError(sidecar, f"invalid YAML sidecar ({str(err).splitlines()[0]})") from None
+    if not isinstance(meta, dict):
+        raise ArticleError(sidecar, "sidecar must be a mapping of title/outlet/published/language")
+    return meta
+
+
+def build_article(
+    raw: str,
+    *,
+    id: str,
+    source: str,
+    title: str | None = None,
+    published: Any = None,
+    published_source: str = "none",
+    outlet: str | None = None,
+    language: str | None = None,
+    url: str | None = None,
+    infer_published: bool = True,
+) -> Article:
+    """Clean ``raw`` (title first line, then body) into an :class:`Article`.
+
+    Raises:
+        ArticleError: when nothing but whitespace is left.
+    """
+    result = clean_text(raw)
+    if not result.text.strip():
+        raise ArticleError(source, "empty article (no text after cleaning)")
+    paragraphs = result.paragraphs
+    head = result.title
+    if title and title.strip() and head.strip() != title.strip():
+        # A title given explicitly wins; the first line is body unless it repeats the title.
+        paragraphs = [head, *paragraphs] if head.strip().casefold() != title.strip().casefold() else paragraphs
+        head = title.strip()
+    date = parse_date(published, source=source)
+    if date is None:
+        published_source = "none"
+        if infer_published:
+            from .timex import infer_dct
+
+            date = infer_dct("\n\n".join([head, *paragraphs]))
+            published_source = "inferred" if date else "none"
+    return Article(
+        id=id,
+        title=head,
+        paragraphs=tuple(paragraphs),
+        published=date,
+        published_source=published_source,
+        outlet=outlet,
+        language=language,
+        source=source,
+        url=url,
+        removed=result.removed,
+    )
+
+
+def _from_html(html: str, path: Path) -> dict[str, Any]:
+    import trafilatura
+    from htmldate import find_date
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        raise ArticleError(path, "no article text found in the HTML page")
+    title = (getattr(doc, "title", None) or "").strip()
+    date = getattr(doc, "date", None) or find_date(html, extensive_search=False, original_date=True)
+    return {
+        "raw": (title + "\n\n" + text) if title else text,
+        "published": date,
+        "outlet": getattr(doc, "sitename", None),
+        "language": getattr(doc, "language", None),
+        "url": getattr(doc, "url", None),
+    }
+
+
+def load_article(
+    path: str | Path,
+    *,
+    title: str | None = None,
+    published: Any = None,
+    outlet: str | None = None,
+    language: str | None = None,
+    infer_published: bool = True,
+) -> Article:
+    """Load and clean one article file (``.txt`` or ``.html``).
+
+    Keyword arguments override the sidecar and whatever the file says (``None`` keeps them).
+
+    Raises:
+        ArticleError: the file is missing, unreadable, binary, empty, or holds no article.
+        ParameterError: an override has the wrong type or an impossible date.
+    """
+    path = Path(path)
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        articles = list(load_jsonl(path))
+        if len(articles) != 1:
+            raise ArticleError(path, f"holds {len(articles)} articles; use load_articles() for JSON Lines")
+        return articles[0]
+    raw = read_text_file(path)
+    meta: dict[str, Any] = {"published_source": "sidecar"}
+    if path.suffix.lower() in HTML_SUFFIXES:
+        meta = {"published_source": "html", **_from_html(raw, path)}
+        raw = meta.pop("raw")
+    meta.update({k: v for k, v in read_sidecar(path).items() if v not in (None, "")})
+    overrides = {"title": title, "outlet": outlet, "language": language}
+    meta.update({k: v for k, v in overrides.items() if v is not None})
+    if published not in (None, ""):
+        meta["published"], meta["published_source"] = published, "parameter"
+    if not raw.strip():
+        raise ArticleError(path, "empty file (no text)")
+    return build_article(
+        raw,
+        id=article_id(path.name),
+        source=str(path),
+        title=meta.get("title"),
+        published=meta.get("published"),
+        published_source=meta.get("published_source", "none"),
+        outlet=meta.get("outlet"),
+        language=meta.get("language"),
+        url=meta.get("url"),
+        infer_published=infer_published,
+    )
+
+
+def load_jsonl(path: str | Path, *, infer_published: bool = True) -> Iterator[Article | ArticleError]:
+    """Articles from JSON Lines (``title``, ``text``, ``published``, ``outlet``, ``url`` per line).
+
+    Yields an :class:`ArticleError` (instead of raising) for a bad line, so a batch goes on.
+    """
+    path = Path(path)
+    for n, line in enumerate(read_text_file(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict) or not str(rec.get("text") or "").strip():
+                raise ArticleError(where, "JSON line has no 'text'")
+            title = str(rec.get("title") or "").strip()
+            raw = f"{title}\n\n{rec['text']}" if title else str(rec["text"])
+            yield build_article(
+                raw,
+                id=article_id(str(rec.get("id") or f"{path.stem}-{n}")),
+                source=where,
+                published=rec.get("published"),
+                published_source="jsonl",
+                outlet=rec.get("outlet"),
+                language=rec.get("language"),
+                url=rec.get("url"),
+                infer_published=infer_published,
+            )
+        except json.JSONDecodeError as err:
+            yield ArticleError(where, f"invalid JSON ({err.msg})")
+        except (ArticleError, ParameterError) as err:
+            yield err if isinstance(err, ArticleError) else ArticleError(where, str(err))
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files named by paths, directories (recursively, article suffixes only) and glob patterns.
+
+    A name that matches nothing is kept, so loading it reports "no such file".
+    """
+    found: list[Path] = []
+    for item in inputs:
+        item = str(item)
+        path = Path(item)
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
+                and not p.name.endswith(SIDECAR_SUFFIX) and p.name.lower() not in {"readme.txt", "readme.md", "source.md"}
+            )
+        elif any(ch in item for ch in "*?[") and not path.exists():
+            found.extend(Path(p) for p in sorted(glob.glob(item, recursive=True)) if Path(p).is_file())
+        else:
+            found.append(path)
+    return found
+
+
+def load_articles(inputs: Iterable[str | Path], **overrides: Any) -> Iterator[Article | ArticleError]:
+    """Every article in ``inputs`` (files, directories, globs, JSON Lines).
+
+    Bad files are yielded as :class:`ArticleError` (one line: path and problem) so that a batch
+    records them and goes on with the rest.
+    """
+    for path in expand_inputs(inputs):
+        if path.suffix.lower() in JSONL_SUFFIXES and path.exists():
+            yield from load_jsonl(path)
+            continue
+        try:
+            yield load_article(path, **overrides)
+        except ArticleError as err:
+            yield err
+        except ParameterError as err:
+            yield ArticleError(path, str(err))
+
