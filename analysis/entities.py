@@ -225,3 +225,12 @@ def plot_entity_frequency(freq: pd.DataFrame, *, top: int = 15, title: str | Non
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def frequency_alt_text(freq: pd.DataFrame, *, top: int = 15) -> str:
+    """Alt text for :func:`plot_entity_frequency`."""
+    if freq.empty:
+        return "Entity frequency: no named entities found."
+    head = freq.nlargest(min(top, 8), "mentions")
+    return "Bar chart of the most mentioned entities: " + ", ".join(
+        f"{e} ({f}) {n}" for e, f, n in zip(head["entity"], head["family"], head["mentions"])) + "."

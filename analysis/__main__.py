@@ -1,0 +1,82 @@
+"""Command line: ``python -m analysis {report,evaluate,train} ...``.
+
+Errors a user can fix (bad input, bad parameters) print one line and exit 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import REPORTS_DIR, SEEDS_DIR
+from .errors import AnalysisError
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import render_reports
+
+    inputs = args.articles or [SEEDS_DIR]
+    reports = render_reports(inputs, args.out, published=args.published or "", progress=not args.quiet)
+    for r in reports:
+        status = "ok" if r.ok else "FAILED"
+        print(f"{status:6} {r.seconds:6.1f}s  {r.source}" + (f"\n       {r.error}" if r.error else ""))
+    print(f"index: {Path(args.out) / 'index.html'}")
+    if not reports:
+        print("no articles found in: " + ", ".join(map(str, inputs)), file=sys.stderr)
+        return 2
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    if args.what == "timeline":
+        from .evaluation.timeml import main
+    elif args.what == "entities":
+        from .evaluation.conll import main
+    else:
+        from .evaluation.newsmtsc import main
+    return main(args.rest)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .targeted import main_train
+
+    return main_train(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    rep = sub.add_parser("report", help="render the sentiment, entities and timeline reports for articles")
+    rep.add_argument("articles", nargs="*", help="article files, folders or globs (default: seeds/)")
+    rep.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: reports/)")
+    rep.add_argument("--published", help="publication date YYYY-MM-DD for every article (overrides sidecars)")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
+    rep.set_defaults(func=_report)
+
+    ev = sub.add_parser("evaluate", help="score an analysis on public gold data; prints JSON")
+    ev.add_argument("what", choices=["timeline", "entities", "sentiment"])
+    ev.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the scorer (files or folders)")
+    ev.set_defaults(func=_evaluate)
+
+    tr = sub.add_parser("train", help="train a model from public data")
+    tr.add_argument("what", choices=["sentiment"])
+    tr.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the trainer")
+    tr.set_defaults(func=_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AnalysisError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

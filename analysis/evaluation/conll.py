@@ -1,0 +1,222 @@
+"""CoNLL-2003 NER evaluation of the bare model and of :func:`analysis.ner.document_entities`.
+
+Reads a CoNLL file (token first, NER tag last; IOB1 or IOB2, detected), rebuilds each
+document's text (tokens joined by spaces, sentences by newlines), runs the pipeline, maps
+spaCy labels to CoNLL types, aligns the predicted spans to tokens and prints exact-span
+precision, recall and F1 per type as JSON (conlleval's definition).
+
+Run: ``python -m analysis.evaluation.conll FILE``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..ner import NAME_LABELS, document_entities
+from ..nlp import load_model
+
+#: spaCy label -> CoNLL type; labels not listed are dropped.
+LABEL_MAP = {
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "PRODUCT": "MISC",
+    "LANGUAGE": "MISC",
+}
+TYPES = ("PER", "ORG", "LOC", "MISC")
+CORE_TYPES = ("PER", "ORG", "LOC")
+
+#: A chunk: (first token, last token + 1, type), token indices within one document.
+Chunk = tuple[int, int, str]
+
+
+@dataclass
+class ConllDocument:
+    """One ``-DOCSTART-`` document: sentences of tokens and their NER tags."""
+
+    tokens: list[list[str]]
+    tags: list[list[str]]
+
+    def text_and_offsets(self) -> tuple[str, list[int], list[int]]:
+        """Text (tokens joined by spaces, sentences by newlines), token starts and ends."""
+        parts, starts, ends, pos = [], [], [], 0
+        for sentence in self.tokens:
+            for i, token in enumerate(sentence):
+                sep = "" if not parts else ("\n" if i == 0 else " ")
+                pos += len(sep)
+                parts.append(sep + token)
+                starts.append(pos)
+                pos += len(token)
+                ends.append(pos)
+        return "".join(parts), starts, ends
+
+    def flat_tags(self) -> list[str]:
+        return [tag for sentence in self.tags for tag in sentence]
+
+
+def read_conll(path: str | Path) -> list[ConllDocument]:
+    """Documents of a CoNLL file, split on ``-DOCSTART-`` lines; empty documents dropped."""
+    documents: list[ConllDocument] = []
+    tokens: list[list[str]] = [[]]
+    tags: list[list[str]] = [[]]
+    for line in Path(path).read_text(encoding="utf-8").splitlines() + ["-DOCSTART- O"]:
+        fields = line.split()
+        if not fields:
+            tokens.append([])
+            tags.append([])
+        elif fields[0] == "-DOCSTART-":
+            document = ConllDocument([s for s in tokens if s], [s for s in tags if s])
+            if document.tokens:
+                documents.append(document)
+            tokens, tags = [[]], [[]]
+        else:
+            tokens[-1].append(fields[0])
+            tags[-1].append(fields[-1])
+    return documents
+
+
+def detect_scheme(tag_sequences: Iterable[Sequence[str]]) -> str:
+    """``"IOB1"`` when some chunk opens with ``I-``, else ``"IOB2"``."""
+    for tags in tag_sequences:
+        previous = "O"
+        for tag in tags:
+            if tag.startswith("I-") and previous[2:] != tag[2:]:
+                return "IOB1"
+            previous = tag
+    return "IOB2"
+
+
+def gold_chunks(tags: Sequence[str]) -> set[Chunk]:
+    """Chunks of an IOB1 or IOB2 tag sequence.
+
+    A chunk opens at ``B-X``, or at ``I-X`` after ``O`` or another type (IOB1, and the
+    lenient reading of malformed IOB2, as conlleval does); it runs over the ``I-X`` after it.
+    """
+    chunks: set[Chunk] = set()
+    start, kind = None, None
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, label = tag.partition("-")
+        continues = prefix == "I" and label == kind
+        if start is not None and not continues:
+            chunks.add((start, i, kind))
+            start, kind = None, None
+        if prefix in ("B", "I") and start is None:
+            start, kind = i, label
+    return chunks
+
+
+def align(spans: Iterable[tuple[int, int, str]], starts: list[int], ends: list[int]) -> set[Chunk]:
+    """Token chunks of character spans: every token the span overlaps is included."""
+    chunks = set()
+    for start, end, kind in spans:
+        first = bisect_right(ends, start)
+        last = bisect_left(starts, end)
+        if first < last:
+            chunks.add((first, last, kind))
+    return chunks
+
+
+def bare_spans(doc: Doc, label_map: dict[str, str]) -> list[tuple[int, int, str]]:
+    """The model's entities as (start char, end char, CoNLL type)."""
+    return [(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
+
+
+def document_spans(doc: Doc, label_map: dict[str, str]) -> list[tuple[int, int, str]]:
+    """:func:`document_entities` mentions as (start char, end char, CoNLL type)."""
+    mentions = document_entities(doc, labels=NAME_LABELS)
+    return [(m.start, m.end, label_map[m.label]) for m in mentions if m.label in label_map]
+
+
+def score(gold: Iterable[Chunk], predicted: Iterable[Chunk]) -> dict:
+    """Exact-span P/R/F1 per type, micro over PER/ORG/LOC and over all four types.
+
+    Args:
+        gold: chunks with a document index folded in (any hashable, last item the type).
+        predicted: the same for the system.
+    """
+    gold, predicted = set(gold), set(predicted)
+    result = {kind: _prf(gold, predicted, (kind,)) for kind in TYPES}
+    result["micro_PER_ORG_LOC"] = _prf(gold, predicted, CORE_TYPES)
+    result["micro_with_MISC"] = _prf(gold, predicted, TYPES)
+    return result
+
+
+def _prf(gold: set, predicted: set, kinds: tuple[str, ...]) -> dict:
+    g = {c for c in gold if c[-1] in kinds}
+    p = {c for c in predicted if c[-1] in kinds}
+    tp = len(g & p)
+    precision = tp / len(p) if p else 0.0
+    recall = tp / len(g) if g else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "gold": len(g), "predicted": len(p), "correct": tp}
+
+
+def evaluate_conll(path: str | Path, *, nlp: Language | None = None, map_misc: bool = True) -> dict:
+    """Score the bare model and :func:`document_entities` on a CoNLL file.
+
+    Args:
+        path: CoNLL file (token first, NER tag last).
+        nlp: the pipeline (default :func:`analysis.nlp.load_model`).
+        map_misc: map NORP/EVENT/WORK_OF_ART/LAW/PRODUCT/LANGUAGE to MISC; when false,
+            only PER/ORG/LOC are predicted.
+
+    Returns:
+        ``{"file", "scheme", "docs", "tokens", "seconds", "bare", "document_entities"}``;
+        the last two hold :func:`score` results.
+    """
+    began = time.perf_counter()
+    nlp = nlp or load_model()
+    label_map = {k: v for k, v in LABEL_MAP.items() if map_misc or v != "MISC"}
+    documents = read_conll(path)
+    gold: set = set()
+    predicted: dict[str, set] = {"bare": set(), "document_entities": set()}
+    prepared = [d.text_and_offsets() for d in documents]
+    for n, (document, (text, starts, ends), doc) in enumerate(
+        zip(documents, prepared, nlp.pipe(t for t, _, _ in prepared))
+    ):
+        gold |= {(n, *c) for c in gold_chunks(document.flat_tags())}
+        predicted["bare"] |= {(n, *c) for c in align(bare_spans(doc, label_map), starts, ends)}
+        predicted["document_entities"] |= {
+            (n, *c) for c in align(document_spans(doc, label_map), starts, ends)
+        }
+    return {
+        "file": str(path),
+        "scheme": detect_scheme(d.flat_tags() for d in documents),
+        "docs": len(documents),
+        "tokens": sum(len(s) for d in documents for s in d.tokens),
+        "seconds": round(time.perf_counter() - began, 1),
+        **{system: score(gold, chunks) for system, chunks in predicted.items()},
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: print :func:`evaluate_conll` as JSON; 2 when the file is missing."""
+    parser = argparse.ArgumentParser(prog="analysis evaluate entities", description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path, help="CoNLL-format file, e.g. eng.testb")
+    parser.add_argument("--no-misc", action="store_true", help="predict PER/ORG/LOC only")
+    args = parser.parse_args(argv)
+    if not args.file.is_file():
+        print(f"{args.file}: no such file", file=sys.stderr)
+        return 2
+    print(json.dumps(evaluate_conll(args.file, map_misc=not args.no_misc), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

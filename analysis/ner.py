@@ -1,0 +1,449 @@
+"""Document-level named-entity mentions on top of spaCy's sentence-level NER.
+
+spaCy's small English model labels each occurrence of a name on its own, so one article
+calls "Trump" a PERSON in one sentence and an ORG in the next, misses the surname after the
+full name, swallows "the" and possessives, and reads ALL-CAPS headlines poorly.
+:func:`document_entities` repairs the spans, makes labels consistent across the document
+and propagates every recognised name to its other occurrences, so mention counts match
+what a careful reader counts. Only general rules are used: no lists of names.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from .errors import ParameterError
+from .nlp import load_model
+
+#: Labels of names; numbers, dates and amounts are not entities for this module.
+NAME_LABELS = frozenset(
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+)
+#: How ALL-CAPS sentences are read (see :func:`document_entities`).
+CAPS_MODES = ("recase", "lookup", "model")
+_POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
+_COORDINATORS = frozenset({"and", "&"})
+_ABBREVIATION = re.compile(r"^(?:[A-Z]\.){2,}$")
+_SENTENCE_END = frozenset(".!?:;\"“”‘’'")
+#: Tokens that never occur inside a name: a span is split at them.
+_SEPARATORS = frozenset({"-", "–", "—", "/", "(", ")", "[", "]", ",", ";", ":", "|", "\"", "“", "”"})
+_JOINERS = frozenset({"-", "–", "—", "/"})
+#: Labels whose names may end in a number ("Windows 95", "Super 12", "Apollo 13").
+_NUMBERED_LABELS = frozenset({"PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+_PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC"})
+#: Generational suffixes, skipped when taking a surname ("John Mills Jr" -> "Mills").
+_NAME_SUFFIXES = frozenset({"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"})
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of a name in ``doc.text``.
+
+    Attributes:
+        start: character offset of the first character.
+        end: character offset after the last character.
+        text: the surface text ``doc.text[start:end]``.
+        label: spaCy label (PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...).
+        source: ``"model"`` (spaCy's span, possibly trimmed), ``"relabelled"`` (spaCy's
+            span with the document-level label) or ``"propagated"`` (found by this module).
+    """
+
+    start: int
+    end: int
+    text: str
+    label: str
+    source: str
+
+
+def document_entities(
+    doc: Doc,
+    *,
+    labels: Collection[str] | None = None,
+    propagate: bool = True,
+    caps: str = "recase",
+    nlp: Language | None = None,
+) -> list[Mention]:
+    """Name mentions of a parsed document, consistent across the document.
+
+    Beyond ``doc.ents``: trims determiners, possessives, punctuation and trailing numbers;
+    splits spans at separators and coordinations of two known names; shrinks title-line
+    spans to names known from the body; re-reads ALL-CAPS sentences; gives one label per
+    name by majority vote (a surname takes its full name's PERSON label, a company's
+    first word its ORG label); and, with ``propagate``, adds every other occurrence of a
+    recognised name or PERSON surname.
+
+    Args:
+        doc: a document parsed by the project's pipeline (:func:`analysis.nlp.parse`).
+        labels: keep only these labels (default: all name labels, see ``NAME_LABELS``).
+        propagate: add unrecognised occurrences of recognised names.
+        caps: ALL-CAPS sentences: ``"recase"`` re-runs NER on a copy recased from the
+            document's own spelling of each word; ``"lookup"`` only finds the names known
+            from the rest of the document; ``"model"`` keeps the model's spans as they are.
+        nlp: the pipeline for ``"recase"`` (default :func:`analysis.nlp.load_model`).
+
+    Returns:
+        Mentions sorted by offset, non-overlapping.
+    """
+    if caps not in CAPS_MODES:
+        raise ParameterError(f"caps must be one of {', '.join(CAPS_MODES)}, not {caps!r}")
+    headlines = _headline_sentences(doc)
+    caps_sents = [s for s in headlines if _is_all_caps(s)] if caps != "model" else []
+    mentions = [m for ent in doc.ents if ent.label_ in NAME_LABELS and not _inside_any(ent, caps_sents)
+                for m in _clean_entity(ent)]
+    if caps == "recase":
+        mentions += _recased_mentions(doc, caps_sents, nlp or load_model())
+    mentions = _split_coordinations(mentions, doc.text)
+    mentions = _merge_abbreviated_places(mentions, doc.text)
+    mentions = _shrink_title_mentions(mentions, [s for s in headlines if _is_title_case(s) and s not in caps_sents])
+    mentions = _harmonise_labels(mentions)
+    if propagate:
+        mentions = _propagate(mentions, doc.text, caps_sents)
+    mentions = _read_caps_sentences(mentions, doc.text, caps_sents)
+    wanted = NAME_LABELS if labels is None else frozenset(labels)
+    return sorted((m for m in mentions if m.label in wanted), key=lambda m: m.start)
+
+
+# --- span repair -----------------------------------------------------------------------
+
+
+def _clean_entity(ent: Span) -> list[Mention]:
+    """Trim an entity span, split it at separators; return its mentions (maybe none)."""
+    tokens = list(ent)
+    while tokens and (_is_edge_junk(tokens[0]) or _is_determiner(tokens[0], ent.doc)):
+        tokens.pop(0)
+    pieces: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.is_space or _is_separator(token):
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return [m for piece in pieces if (m := _piece_mention(piece, ent.label_))]
+
+
+def _is_separator(token: Token) -> bool:
+    """Punctuation that separates names; a dash or slash only when spaced ("A / B", not "Bre-X")."""
+    if token.text not in _SEPARATORS:
+        return False
+    spaced = bool(token.whitespace_) or (token.i > 0 and bool(token.doc[token.i - 1].whitespace_))
+    return token.text not in _JOINERS or spaced
+
+
+def _piece_mention(tokens: list[Token], label: str) -> Mention | None:
+    """A mention of the tokens without trailing junk, numbers (for names) or possessives."""
+    while tokens and (
+        _is_edge_junk(tokens[-1])
+        or tokens[-1].text in _POSSESSIVES
+        or (label not in _NUMBERED_LABELS and any(ch.isdigit() for ch in tokens[-1].text))
+    ):
+        tokens = tokens[:-1]
+    if not tokens or not any(ch.isalpha() for t in tokens for ch in t.text):
+        return None
+    doc = tokens[0].doc
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    for suffix in ("'s", "’s"):
+        if doc.text.endswith(suffix, start, end) and end - start > len(suffix):
+            end -= len(suffix)
+    return Mention(start, end, doc.text[start:end], label, "model")
+
+
+def _is_edge_junk(token: Token) -> bool:
+    """Punctuation or whitespace that cannot begin or end a name."""
+    return token.is_space or (token.is_punct and not _ABBREVIATION.match(token.text))
+
+
+def _is_determiner(token: Token, doc: Doc) -> bool:
+    """A leading "the" that is not part of a title such as "The New York Times".
+
+    A lowercase "the" is never part of the name. A capital "The" mid-sentence is (titles
+    keep their article); at the start of a sentence it is part of the name only when the
+    document also writes "The <rest>" mid-sentence.
+    """
+    if token.lower_ != "the":
+        return False
+    if token.text == "the":
+        return True
+    if not token.is_sent_start:
+        return False
+    rest_start = token.idx + len(token.text_with_ws)
+    rest = doc.text[rest_start: token.sent.end_char]
+    head = re.match(r"[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*", rest)
+    return head is None or not _has_midsentence_title(doc.text, "The " + head.group())
+
+
+def _has_midsentence_title(text: str, title: str) -> bool:
+    """Whether ``title`` occurs after a word (not a sentence end) somewhere in ``text``."""
+    for match in re.finditer(re.escape(title), text):
+        before = text[: match.start()].rstrip(" ")
+        if before and before[-1] not in _SENTENCE_END and before[-1] != "\n":
+            return True
+    return False
+
+
+def _split_coordinations(mentions: list[Mention], text: str) -> list[Mention]:
+    """Split "the AP and The New York Times" into two names when evidence says so.
+
+    A span joined by "and"/"&" is split when one side is a name found on its own
+    elsewhere in the document, or when the right side starts with a capital "The".
+    """
+    known = {m.text for m in mentions}
+    result = []
+    for mention in mentions:
+        parts = _coordination_parts(mention, text)
+        if parts and (any(p.text in known for p in parts) or parts[1].text.startswith("The ")):
+            result.extend(parts)
+        else:
+            result.append(mention)
+    return result
+
+
+def _coordination_parts(mention: Mention, text: str) -> list[Mention] | None:
+    """The two sides of the first coordinator in a mention, or None."""
+    match = re.search(r" (?:and|&) ", mention.text)
+    if match is None:
+        return None
+    left_text = mention.text[: match.start()]
+    right_text = mention.text[match.end():]
+    left_start = mention.start
+    if left_text.startswith("the "):
+        left_text, left_start = left_text[4:], left_start + 4
+    right_start = mention.start + match.end()
+    if not left_text or not right_text:
+        return None
+    return [
+        Mention(left_start, left_start + len(left_text), left_text, mention.label, mention.source),
+        Mention(right_start, right_start + len(right_text), right_text, mention.label, mention.source),
+    ]
+
+
+def _merge_abbreviated_places(mentions: list[Mention], text: str) -> list[Mention]:
+    """Join "Washington" + ", " + "D.C." (a place and its dotted abbreviation) into one."""
+    result: list[Mention] = []
+    for mention in sorted(mentions, key=lambda m: m.start):
+        prev = result[-1] if result else None
+        if (
+            prev is not None
+            and prev.label == mention.label == "GPE"
+            and text[prev.end: mention.start] == ", "
+            and _ABBREVIATION.match(mention.text)
+        ):
+            result[-1] = Mention(prev.start, mention.end, text[prev.start: mention.end], "GPE", prev.source)
+        else:
+            result.append(mention)
+    return result
+
+
+# --- headlines ---------------------------------------------------------------------------
+
+
+def _headline_sentences(doc: Doc) -> list[Span]:
+    """ALL-CAPS sentences anywhere, and the first sentence when it is title-cased."""
+    sents = list(doc.sents)
+    heads = [s for s in sents if _is_all_caps(s)]
+    if sents and sents[0] not in heads and _is_title_case(sents[0]):
+        heads.insert(0, sents[0])
+    return heads
+
+
+def _words(sent: Span) -> list[Token]:
+    return [t for t in sent if t.is_alpha]
+
+
+def _is_all_caps(sent: Span) -> bool:
+    """A word of two letters or more, and no lowercase letter in any word."""
+    words = _words(sent)
+    return any(len(w) > 1 for w in words) and all(w.is_upper for w in words)
+
+
+def _is_title_case(sent: Span) -> bool:
+    """At least four words, three quarters of them capitalised."""
+    words = _words(sent)
+    return len(words) >= 4 and sum(w.text[0].isupper() for w in words) >= 0.75 * len(words)
+
+
+def _recased_mentions(doc: Doc, caps_sents: list[Span], nlp: Language) -> list[Mention]:
+    """Mentions in ALL-CAPS sentences, found by NER on a recased copy of each sentence.
+
+    Each word takes the spelling the document uses elsewhere ("DEFEAT" -> "defeat",
+    "JAPAN" -> "Japan", "UAE" stays); a word seen only in capitals is capitalised.
+    The copy has the same length, so offsets carry over.
+    """
+    if not caps_sents:
+        return []
+    spelling = _document_spelling(doc, caps_sents)
+    texts = [_recase(s.text, spelling) for s in caps_sents]
+    mentions = []
+    for sent, recased in zip(caps_sents, nlp.pipe(texts)):
+        for ent in recased.ents:
+            if ent.label_ not in NAME_LABELS:
+                continue
+            for m in _clean_entity(ent):
+                start, end = sent.start_char + m.start, sent.start_char + m.end
+                mentions.append(Mention(start, end, doc.text[start:end], m.label, "model"))
+    return mentions
+
+
+def _document_spelling(doc: Doc, caps_sents: list[Span]) -> dict[str, str]:
+    """Lowercased word -> its most common spelling outside ALL-CAPS sentences.
+
+    Sentence-initial words vote only when the word never occurs elsewhere.
+    """
+    inside = {t.i for s in caps_sents for t in s}
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for token in doc:
+        if token.is_alpha and token.i not in inside:
+            votes[token.lower_][token.text] += 1 if token.is_sent_start else 100
+    return {lower: counter.most_common(1)[0][0] for lower, counter in votes.items()}
+
+
+def _recase(text: str, spelling: dict[str, str]) -> str:
+    """``text`` with every letter run respelled; the result has the same length."""
+
+    def respell(match: re.Match[str]) -> str:
+        word = match.group()
+        new = spelling.get(word.lower(), word[0] + word[1:].lower())
+        return new if len(new) == len(word) else word
+
+    return re.sub(r"[^\W\d_]+", respell, text)
+
+
+def _inside_any(ent: Span, sents: Iterable[Span]) -> bool:
+    return any(s.start <= ent.start and ent.end <= s.end for s in sents)
+
+
+def _shrink_title_mentions(mentions: list[Mention], titles: list[Span]) -> list[Mention]:
+    """In a title-cased title, cut a span down to the longest name known from the body.
+
+    "Vladimir Putin Congratulates" becomes "Vladimir Putin" when the body names
+    "Vladimir Putin"; a title span the body does not contain is kept as it is.
+    """
+    in_title = [m for m in mentions if any(s.start_char <= m.start < s.end_char for s in titles)]
+    body_names = {m.text: m.label for m in mentions if m not in in_title}
+    result = []
+    for mention in mentions:
+        if mention in in_title and mention.text not in body_names:
+            mention = _longest_known_part(mention, body_names) or mention
+        result.append(mention)
+    return result
+
+
+def _longest_known_part(mention: Mention, known: dict[str, str]) -> Mention | None:
+    """The longest known name that starts or ends the mention on a word boundary."""
+    for name in sorted(known, key=len, reverse=True):
+        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", mention.text):
+            if match.start() == 0 or match.end() == len(mention.text):
+                start = mention.start + match.start()
+                return Mention(start, start + len(name), name, known[name], mention.source)
+    return None
+
+
+def _read_caps_sentences(mentions: list[Mention], text: str, caps: list[Span]) -> list[Mention]:
+    """Find the document's names, upper-cased, in its ALL-CAPS sentences.
+
+    The model's own spans in capitals are unreliable and were dropped; a name recognised
+    in normal case elsewhere in the document is looked up in capitals instead.
+    """
+    names = _label_map(mentions)
+    by_upper = {name.upper(): label for name, label in names.items() if len(name) > 1}
+    found = list(mentions)
+    for sent in caps:
+        for upper in sorted(by_upper, key=len, reverse=True):
+            for start in _occurrences(text, upper, sent.start_char, sent.end_char):
+                candidate = Mention(start, start + len(upper), upper, by_upper[upper], "propagated")
+                if not _overlaps(candidate, found):
+                    found.append(candidate)
+    return found
+
+
+# --- labels and propagation --------------------------------------------------------------
+
+
+def _surname(name: str) -> str | None:
+    """Last word of a multi-word name, skipping "Jr"/"III"; None for a single word."""
+    words = [w for w in name.split() if w not in _NAME_SUFFIXES]
+    return words[-1] if len(words) >= 2 and words[-1][:1].isupper() else None
+
+
+def _short_form(name: str) -> str | None:
+    """First word of a multi-word name ("Bre-X" of "Bre-X Minerals"); None for one word."""
+    words = name.split()
+    return words[0] if len(words) >= 2 and words[0][:1].isupper() else None
+
+
+def _harmonise_labels(mentions: list[Mention]) -> list[Mention]:
+    """Give every mention its name's document-level label (see :func:`_label_map`)."""
+    labels = _label_map(mentions)
+    result = []
+    for mention in mentions:
+        label = labels[mention.text]
+        result.append(mention if label == mention.label else replace(mention, label=label, source="relabelled"))
+    return result
+
+
+def _label_map(mentions: list[Mention]) -> dict[str, str]:
+    """Document-level label of every name, and of the surnames of PERSON names.
+
+    Mentions vote case-insensitively ("JAPAN" with "Japan"); ties go to the first
+    occurrence. The surname of a full PERSON name is a PERSON; the first word of a
+    multi-word ORG name, when used alone and not voted a place, is an ORG.
+    """
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    first: dict[str, str] = {}
+    for mention in sorted(mentions, key=lambda m: m.start):
+        votes[mention.text.casefold()][mention.label] += 1
+        first.setdefault(mention.text.casefold(), mention.label)
+    labels = {}
+    for key, counter in votes.items():
+        labels[key] = first[key] if counter[first[key]] == max(counter.values()) else counter.most_common(1)[0][0]
+    names = {m.text for m in mentions}
+    for name in names:
+        short = _short_form(name)
+        if labels[name.casefold()] == "ORG" and short and labels.get(short.casefold()) not in (None, *_PLACE_LABELS):
+            labels[short.casefold()] = "ORG"
+    surnames = {_surname(n) for n in names if labels[n.casefold()] == "PERSON"} - {None}
+    by_surface = {n: labels[n.casefold()] for n in names}
+    by_surface.update({s: "PERSON" for s in surnames})
+    by_surface.update({n: "PERSON" for n in names if n.casefold() in {s.casefold() for s in surnames}})
+    return by_surface
+
+
+def _propagate(mentions: list[Mention], text: str, caps: list[Span]) -> list[Mention]:
+    """Add the other occurrences of every recognised name and PERSON surname.
+
+    Occurrences inside or overlapping an existing mention, inside ALL-CAPS sentences, or
+    glued to another capitalised word (part of a longer, unrecognised name) are skipped.
+    """
+    names = _label_map(mentions)
+    found = list(mentions)
+    blocked = [(s.start_char, s.end_char) for s in caps]
+    for name in sorted(names, key=len, reverse=True):
+        if len(name) < 2:
+            continue
+        for start in _occurrences(text, name, 0, len(text)):
+            candidate = Mention(start, start + len(name), name, names[name], "propagated")
+            if (
+                not _overlaps(candidate, found)
+                and not any(a <= start < b for a, b in blocked)
+                and not _extends_capitalised(text, candidate)
+            ):
+                found.append(candidate)
+    return found
+
+
+def _occurrences(text: str, name: str, lo: int, hi: int) -> list[int]:
+    """Start offsets of ``name`` as a whole word in ``text[lo:hi]`` (case-sensitive)."""
+    pattern = re.compile(rf"(?<![\w&.-]){re.escape(name)}(?![\w&-]|\.\w)")
+    return [m.start() for m in pattern.finditer(text, lo, hi)]
+
+
+def _overlaps(candidate: Mention, mentions: Iterable[Mention]) -> bool:
+    return any(m.start < candidate.end and candidate.start < m.end for m in mentions)
+
+
+def _extends_capitalised(text: str, mention: Mention) -> bool:
+    """Whether a capitalised word directly follows the mention ("Japan" in "Japan Airlines")."""
+    return re.match(r" [A-Z]\w", text[mention.end: mention.end + 3]) is not None

@@ -1,0 +1,127 @@
+"""Small helpers the report notebooks call, so the notebooks hold no logic of their own.
+
+Everything shown goes through here: untrusted article text is HTML-escaped, figures carry
+alt text into the HTML report, tables are written atomically when an output folder is given.
+"""
+from __future__ import annotations
+
+import html
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .config import PROJ_ROOT
+from .errors import ParameterError
+from .ingest import load_article, parse_date
+from .types import Article
+
+
+def check_parameters(**params: tuple[Any, type | tuple[type, ...]]) -> None:
+    """Raise :class:`ParameterError` naming the first parameter whose value has the wrong type.
+
+    Example: ``check_parameters(window=(window, int), article_path=(article_path, str))``.
+    """
+    for name, (value, expected) in params.items():
+        if isinstance(value, bool) and expected in (int, float):
+            ok = False
+        else:
+            ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if not ok:
+            want = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
+            raise ParameterError(f"parameter {name!r} must be {want}, got {type(value).__name__} {value!r}")
+
+
+def resolve_path(path: str | os.PathLike) -> Path:
+    """A path as given, or relative to the project root when it does not exist as given."""
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    alt = PROJ_ROOT / p
+    if alt.exists():
+        return alt
+    alt = PROJ_ROOT / "notebooks" / p  # notebook defaults are relative to notebooks/
+    return alt if alt.exists() else p
+
+
+def open_article(article_path: str, *, published: str = "", title: str = "", outlet: str = "") -> Article:
+    """Load an article for a notebook from its (string) parameters.
+
+    Empty strings mean "not given": the sidecar, the file or inference decide.
+
+    Raises:
+        ParameterError: a parameter has the wrong type or an impossible date.
+        ArticleError: the file cannot be read or holds no article.
+    """
+    check_parameters(article_path=(article_path, str), published=(published, str), title=(title, str), outlet=(outlet, str))
+    parse_date(published, source=article_path)
+    return load_article(resolve_path(article_path), published=published or None, title=title or None, outlet=outlet or None)
+
+
+def article_header(article: Article) -> str:
+    """HTML block with the escaped title and metadata, flagging an inferred or missing date."""
+    if article.published is None:
+        date = "publication date unknown (relative dates left unresolved)"
+    elif article.published_source == "inferred":
+        date = f"published {article.published:%Y-%m-%d} (inferred from the text: no date was given)"
+    else:
+        date = f"published {article.published:%Y-%m-%d} (from {article.published_source})"
+    meta = " · ".join(x for x in (article.outlet or "", date, f"{len(article.paragraphs)} paragraphs", f"source: {Path(article.source).name}") if x)
+    return f"<h2>{html.escape(article.title or '(untitled)')}</h2><p><em>{html.escape(meta)}</em></p>"
+
+
+def show_figure(fig: Figure, alt: str) -> None:
+    """Display a figure as PNG with alt text (kept by nbconvert in the HTML report), then close it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": alt}})
+
+
+def show_html(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def show_text(text: str, tag: str = "p") -> None:
+    """Display untrusted text (escaped) in an HTML element."""
+    show_html(f"<{tag}>{html.escape(text)}</{tag}>")
+
+
+def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = None) -> None:
+    """Display a DataFrame as an escaped HTML table (article text never becomes markup)."""
+    shown = df.head(max_rows)
+    table = shown.to_html(index=False, escape=True, border=0, classes="dataframe", na_rep="")
+    more = f"<p><em>{len(df) - max_rows} more rows in the CSV.</em></p>" if len(df) > max_rows else ""
+    cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
+    show_html(cap + table + more)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and rename: the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
+    """Write ``df`` as ``<output_dir>/<name>`` (CSV, UTF-8, no index) atomically; skip when output_dir is ""."""
+    if not output_dir:
+        return None
+    path = Path(output_dir) / name
+    write_atomic(path, df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return path

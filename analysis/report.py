@@ -1,0 +1,214 @@
+"""Render the report notebooks for articles: papermill → notebook, nbconvert → HTML, plus CSVs and an index.
+
+Layout of an output folder::
+
+    OUT/index.html                       every article, a one-line summary, links
+    OUT/<article-id>/sentiment.ipynb     executed notebooks (papermill)
+    OUT/<article-id>/sentiment.html      HTML without code cells, figures embedded with alt text
+    OUT/<article-id>/sentences.csv       tables written by the notebooks
+    OUT/<article-id>/entities.csv
+    OUT/<article-id>/timeline.csv
+
+A failing article is recorded (index and return value) and the others still render.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from .config import NOTEBOOKS_DIR
+from .errors import AnalysisError, ArticleError
+from .ingest import expand_inputs, load_article, parse_date
+from .notebook import write_atomic
+
+#: Report notebooks, in the order they are rendered and linked.
+NOTEBOOKS = ("sentiment", "entities", "timeline")
+
+
+@dataclass
+class ArticleReport:
+    """Outcome of rendering one article.
+
+    Attributes:
+        source: the article path.
+        article_id: its id (the output sub-folder), None when it could not be loaded.
+        title: its title when loaded.
+        outputs: notebook name → HTML path, for the notebooks that rendered.
+        error: one-line error, None on success.
+        seconds: wall time.
+    """
+
+    source: str
+    article_id: str | None = None
+    title: str = ""
+    published: str = ""
+    outlet: str = ""
+    outputs: dict[str, Path] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _one_line(err: BaseException) -> str:
+    import papermill
+
+    if isinstance(err, papermill.PapermillExecutionError):
+        lines = [ln for ln in str(err.evalue).splitlines() if ln.strip()]
+        return f"{err.ename}: {lines[-1] if lines else ''}".strip()
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def html_exporter():
+    """nbconvert HTML exporter without code cells or prompts (figures stay embedded)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def execute(notebook: str, output: Path, parameters: dict, *, kernel_name: str | None = None) -> Path:
+    """Execute one report notebook with papermill and render it to HTML next to it.
+
+    Raises:
+        papermill.PapermillExecutionError: a cell failed (the executed notebook is still written).
+    """
+    import nbformat
+    import papermill as pm
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / f"{notebook}.ipynb"),
+        str(output),
+        parameters=parameters,
+        kernel_name=kernel_name,
+        cwd=str(NOTEBOOKS_DIR),
+        progress_bar=False,
+        log_output=False,
+    )
+    nb = nbformat.read(output, as_version=4)
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": f"{notebook} — {parameters.get('article_path', '')}"}})
+    html_path = output.with_suffix(".html")
+    write_atomic(html_path, body.encode("utf-8"))
+    return html_path
+
+
+def render_article(path: str | Path, out_dir: str | Path, *, published: str = "", notebooks: Iterable[str] = NOTEBOOKS) -> ArticleReport:
+    """Render every report notebook for one article into ``out_dir/<article-id>/``.
+
+    Never raises for a bad article: the error is in the returned report.
+    """
+    start = time.perf_counter()
+    report = ArticleReport(source=str(path))
+    try:
+        article = load_article(path, published=published or None)
+    except AnalysisError as err:
+        report.error = str(err) if isinstance(err, ArticleError) else f"{path}: {err}"
+        report.seconds = time.perf_counter() - start
+        return report
+    report.article_id, report.title = article.id, article.title
+    report.published = f"{article.published:%Y-%m-%d}" + (" (inferred)" if article.published_source == "inferred" else "") if article.published else ""
+    report.outlet = article.outlet or ""
+    target = Path(out_dir) / article.id
+    params = {"article_path": str(Path(path).resolve()), "published": published or "", "output_dir": str(target.resolve())}
+    for name in notebooks:
+        try:
+            report.outputs[name] = execute(name, target / f"{name}.ipynb", params)
+        except Exception as err:  # noqa: BLE001 - a failed notebook is recorded, the others still run
+            report.error = f"{path}: {name} notebook failed: {_one_line(err)}"
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def summarize(report: ArticleReport, out_dir: Path) -> str:
+    """One-line summary of an article from the CSVs its notebooks wrote."""
+    if not report.article_id:
+        return ""
+    folder = out_dir / report.article_id
+    parts = []
+    sents = _read_csv(folder / "sentences.csv")
+    if sents is not None and len(sents):
+        parts.append(f"{len(sents)} sentences, mean polarity {sents['polarity'].mean():+.2f} (VADER {sents['vader_compound'].mean():+.2f})")
+    ents = _read_csv(folder / "entities.csv")
+    if ents is not None and len(ents):
+        top = ents.nlargest(3, "mentions")
+        parts.append("top entities: " + ", ".join(f"{e} ({n})" for e, n in zip(top["entity"], top["mentions"])))
+    tl = _read_csv(folder / "timeline.csv")
+    if tl is not None:
+        dated = pd.to_datetime(tl["date"], errors="coerce").dropna()
+        span = f" from {dated.min():%Y-%m-%d} to {dated.max():%Y-%m-%d}" if len(dated) else ""
+        parts.append(f"{len(tl)} time expressions{span}")
+    return "; ".join(parts)
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(path)
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        return None
+
+
+_INDEX_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.5rem;text-align:left;vertical-align:top}
+.err{color:#a00}.meta{color:#666;font-size:.9em}a{margin-right:.6rem}
+"""
+
+
+def write_index(reports: list[ArticleReport], out_dir: Path) -> Path:
+    """Write ``out_dir/index.html`` linking every report, with a one-line summary per article."""
+    rows = []
+    for r in reports:
+        links = " ".join(
+            f'<a href="{html.escape(str(p.relative_to(out_dir)), quote=True)}">{html.escape(name)}</a>'
+            for name, p in r.outputs.items()
+        )
+        status = f'<div class="err">failed: {html.escape(r.error)}</div>' if r.error else ""
+        meta = " · ".join(x for x in (r.outlet, r.published, Path(r.source).name) if x)
+        rows.append(
+            f"<tr><td><strong>{html.escape(r.title or '(not loaded)')}</strong>"
+            f'<div class="meta">{html.escape(meta)}</div>{status}</td>'
+            f"<td>{html.escape(summarize(r, out_dir))}</td><td>{links}</td></tr>"
+        )
+    ok = sum(r.ok for r in reports)
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>News analysis reports</title><style>{_INDEX_CSS}</style></head><body>"
+        f"<h1>News analysis reports</h1><p class=\"meta\">{ok} of {len(reports)} articles rendered · "
+        f"generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC</p>"
+        "<table><thead><tr><th>Article</th><th>Summary</th><th>Reports</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></body></html>"
+    )
+    path = out_dir / "index.html"
+    write_atomic(path, page.encode("utf-8"))
+    return path
+
+
+def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, published: str = "", progress: bool = True) -> list[ArticleReport]:
+    """Render reports for every article in ``inputs`` (files, folders, globs) and the index.
+
+    Raises:
+        ParameterError: ``published`` is not a valid date (checked before any work).
+    """
+    parse_date(published or None)
+    out_dir = Path(out_dir)
+    paths = expand_inputs(inputs)
+    from tqdm.auto import tqdm
+
+    reports = []
+    for path in tqdm(paths, desc="articles", unit="article", disable=not progress or len(paths) < 2):
+        reports.append(render_article(path, out_dir, published=published))
+    write_index(reports, out_dir)
+    return reports

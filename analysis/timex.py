@@ -1,0 +1,828 @@
+"""Temporal expressions (TimeML TIMEX3): extraction and normalization against a creation date.
+
+Candidates come from a regular grammar of English temporal expressions run over
+``doc.text`` (TimeML extents: leading prepositions excluded; "last"/"this"/"next", "the"
+and modifiers such as "early", "about", "more than" included) and from spaCy's DATE/TIME
+entities the grammar missed (absolute dates only, normalized with ``dateparser.parse``).
+Relative expressions are anchored to the document creation time (DCT); the direction of
+a bare weekday, month or month-day is chosen from the governing verb's tense, as HeidelTime
+does for news (past unless the verb is future: "will", "going to", a modal, ...).
+
+Public API: :class:`Timex`, :func:`extract_timexes`, :func:`infer_dct`.
+"""
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+__all__ = ["Timex", "extract_timexes", "infer_dct"]
+
+
+@dataclass(frozen=True)
+class Timex:
+    """One TIMEX3.
+
+    Attributes:
+        start: char offset of the expression in ``doc.text``.
+        end: char offset just after it.
+        text: the TimeML extent, ``doc.text[start:end]``.
+        type: ``"DATE"``, ``"TIME"``, ``"DURATION"`` or ``"SET"``.
+        value: the TIMEX3 value (``"2020-12-14"``, ``"2020-W51"``, ``"P3D"``, ``"PRESENT_REF"``...).
+        anchor: ``"absolute"`` (fully stated), ``"dct"`` (resolved against the DCT) or
+            ``"unresolved"`` (relative, no DCT: the value is underspecified, e.g. ``"XXXX-12"``).
+        sent_index: index of the sentence in ``list(doc.sents)``.
+    """
+
+    start: int
+    end: int
+    text: str
+    type: str
+    value: str
+    anchor: str
+    sent_index: int
+
+
+@dataclass(frozen=True)
+class _Norm:
+    """A normalization: TIMEX3 type, value and anchor."""
+
+    type: str
+    value: str
+    anchor: str
+
+
+# --------------------------------------------------------------------------- lexicon
+_MONTH_NAMES = {
+    1: ("January", "Jan"), 2: ("February", "Feb"), 3: ("March", "Mar"), 4: ("April", "Apr"),
+    5: ("May",), 6: ("June", "Jun"), 7: ("July", "Jul"), 8: ("August", "Aug"),
+    9: ("September", "Sept", "Sep"), 10: ("October", "Oct"), 11: ("November", "Nov"),
+    12: ("December", "Dec"),
+}
+_MONTH_OF = {n.lower(): m for m, names in _MONTH_NAMES.items() for n in names}
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+_SEASON_ORDER = ("WI", "SP", "SU", "FA")
+_PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "overnight": "NI"}
+_UNIT_CODE = {
+    "second": ("S", 1, True), "minute": ("M", 1, True), "hour": ("H", 1, True),
+    "day": ("D", 1, False), "week": ("W", 1, False), "fortnight": ("W", 2, False),
+    "month": ("M", 1, False), "quarter": ("Q", 1, False), "year": ("Y", 1, False),
+    "decade": ("Y", 10, False), "century": ("Y", 100, False), "weekend": ("D", 2, False),
+}
+_SMALL_NUMBERS = {
+    w: i for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_VAGUE_NUMBERS = ("several", "a few", "few", "many", "a couple of", "a couple", "a number of", "some")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+
+def _cap_alternatives(words: list[str]) -> str:
+    """Case-sensitive alternation of Capitalized and UPPER forms, longest first."""
+    forms = {f for w in words for f in (w.capitalize(), w.upper())}
+    return "(?-i:" + "|".join(sorted(map(re.escape, forms), key=len, reverse=True)) + ")"
+
+
+_MONTH_FULL = [names[0] for names in _MONTH_NAMES.values()]
+_MONTH_ABBR = [n for names in _MONTH_NAMES.values() for n in names[1:]]
+MONTH = rf"(?:{_cap_alternatives(_MONTH_FULL)}|{_cap_alternatives(_MONTH_ABBR)}(?:\.|\b))"
+WEEKDAY = _cap_alternatives(list(_WEEKDAYS))
+YEAR = r"(?<![\d$£€.,])(?:1[5-9]\d\d|20\d\d)(?![\d,]\d)"
+DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
+_NUM_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|a hundred|one hundred|hundreds|dozens|a dozen)"
+)
+NUM = (
+    rf"(?:\d+(?:\.\d+)?(?:\s+1/2)?|{_NUM_WORD}(?:\s+and\s+a\s+half)?|an?(?:\s+and\s+a\s+half)?|a\s+half"
+    r"|several|a\s+few|few|many|a\s+couple(?:\s+of)?|a\s+number\s+of)"
+)
+UNIT = r"(?:second|minute|hour|day|week|fortnight|month|quarter|year|decade|centur(?:y|ies)|weekend)s?"
+APPROX = (
+    r"(?:(?:about|almost|nearly|around|roughly|approximately|some|over|under|only|just|at\s+least|at\s+most"
+    r"|more\s+than|less\s+than|fewer\s+than|up\s+to|as\s+many\s+as|as\s+much\s+as|barely|well\s+over)\s+)"
+)
+REL = r"(?:last|this|next|past|previous|coming|current|the\s+(?:past|last|next|previous|coming|current|following))"
+PART = r"(?:morning|afternoon|evening|night|overnight)"
+CLOCK = (
+    r"(?:(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b|a\.m|p\.m)|(?:[01]?\d|2[0-3]):[0-5]\d(?=\s*(?:GMT|UTC|EST|EDT))"
+    r"|noon|midnight|midday)"
+)
+TZ = r"(?:\s+(?-i:GMT|UTC|EST|EDT|CST|CDT|MST|MDT|PST|PDT|ET|PT|BST|CET))"
+_MOD = r"(?:(?:early|late|mid|earlier|later)[\s-]+|mid-|the\s+(?:end|beginning|start|middle|rest|remainder)\s+of\s+)"
+
+# --------------------------------------------------------------------------- context
+
+
+class _Context:
+    """Per-document state: the DCT, token lookup and sentence starts."""
+
+    def __init__(self, doc: Doc, dct: dt.date | None):
+        self.doc = doc
+        self.text = doc.text
+        self.dct = dct
+        self.sent_starts = [s.start_char for s in doc.sents]
+
+    def sent_index(self, start: int) -> int:
+        """Index of the sentence holding char ``start``."""
+        return max(bisect.bisect_right(self.sent_starts, start) - 1, 0)
+
+    def direction(self, start: int, end: int) -> int:
+        """+1 when the governing verb is future (will/shall/going to/modal/to-infinitive), else -1."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            return -1
+        tok = span.root
+        for _ in range(6):
+            if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
+                break
+            tok = tok.head
+        return 1 if _is_future(tok) else -1
+
+
+_FUTURE_AUX = {"will", "'ll", "shall", "wo", "would", "could", "may", "might", "should", "must", "can", "ca"}
+
+
+def _is_future(verb) -> bool:
+    """Whether ``verb`` is future or modal-marked ("will meet", "is going to", "plans to meet")."""
+    aux = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
+    if aux & _FUTURE_AUX:
+        return True
+    if "to" in aux and verb.head is not verb and verb.head.lemma_ in ("go", "plan", "expect", "schedule", "set", "due", "hope", "intend", "want", "seek", "aim", "prepare"):
+        return True
+    return verb.lower_ in ("will", "shall") or (verb.head.lower_ == "going" and "to" in aux)
+
+
+# --------------------------------------------------------------------------- date helpers
+
+
+def _shift_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    idx = year * 12 + month - 1 + delta
+    return idx // 12, idx % 12 + 1
+
+
+def _iso_week(d: dt.date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _quarter(d: dt.date) -> int:
+    return (d.month - 1) // 3 + 1
+
+
+def _season(d: dt.date) -> str:
+    return _SEASON_ORDER[(d.month % 12) // 3]
+
+
+def _resolve_month_day(month: int, day: int, dct: dt.date, direction: int | None) -> dt.date | None:
+    """The year of a month-day: by tense direction, or the closest to the DCT when ``None``."""
+    options = []
+    for year in (dct.year - 1, dct.year, dct.year + 1):
+        try:
+            options.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if not options:
+        return None
+    if direction == -1:
+        past = [d for d in options if d <= dct]
+        return max(past) if past else min(options)
+    if direction == 1:
+        future = [d for d in options if d >= dct]
+        return min(future) if future else max(options)
+    return min(options, key=lambda d: abs((d - dct).days))
+
+
+def _resolve_weekday(weekday: int, dct: dt.date, direction: int, strict: bool = False) -> dt.date:
+    """The weekday nearest the DCT in ``direction`` (the DCT itself unless ``strict``)."""
+    delta = (weekday - dct.weekday()) * direction % 7
+    if strict and delta == 0:
+        delta = 7
+    return dct + dt.timedelta(days=delta * direction)
+
+
+def _month_year(month: int, dct: dt.date, direction: int, strict: bool = False) -> int:
+    """Year of a bare month: the nearest occurrence in ``direction`` (strictly for last/next)."""
+    if direction < 0:
+        return dct.year if month < dct.month or (month == dct.month and not strict) else dct.year - 1
+    return dct.year if month > dct.month or (month == dct.month and not strict) else dct.year + 1
+
+
+def _year(text: str) -> int:
+    return int(re.search(r"\d{4}", text).group())
+
+
+def parse_number(text: str) -> float | None:
+    """Value of a number phrase ("three", "twenty-four", "2 1/2", "a", "a half"); ``None`` if vague."""
+    t = re.sub(r"\s+", " ", text.lower().strip())
+    half = 0.5 if t.endswith("and a half") or t.endswith(" 1/2") else 0.0
+    t = re.sub(r"\s*(and a half| 1/2)$", "", t)
+    if t in ("a half",):
+        return 0.5
+    if t in ("a", "an", "one", "a hundred", "one hundred", "a dozen"):
+        base = {"a hundred": 100, "one hundred": 100, "a dozen": 12}.get(t, 1)
+        return base + half
+    if re.fullmatch(r"\d+(\.\d+)?", t):
+        return float(t) + half
+    if t in _SMALL_NUMBERS:
+        return _SMALL_NUMBERS[t] + half
+    parts = re.split(r"[- ]", t)
+    if parts[0] in _TENS and (len(parts) == 1 or (len(parts) == 2 and parts[1] in _SMALL_NUMBERS)):
+        return _TENS[parts[0]] + (_SMALL_NUMBERS[parts[1]] if len(parts) == 2 else 0) + half
+    if t in ("a couple", "a couple of"):
+        return 2 + half
+    return None
+
+
+def _duration_value(amount: float | None, unit: str) -> str:
+    """TIMEX3 duration value: ``P3D``, ``PT5H30M``, ``P10Y``, ``PXY``."""
+    unit = unit.lower().rstrip("s").replace("centurie", "century")
+    code, factor, is_time = _UNIT_CODE[unit]
+    prefix = "PT" if is_time else "P"
+    if unit == "weekend":
+        return "P2D" if amount == 1 else ("PXWE" if amount is None else f"P{_fmt(amount)}WE")
+    if amount is None:
+        return f"{prefix}X{'DE' if unit == 'decade' else 'CE' if unit == 'century' else code}"
+    amount *= factor
+    if code == "Q":
+        code, amount = "M", amount * 3
+    whole = int(amount)
+    frac = amount - whole
+    if frac and code in ("Y", "M", "D", "H") and unit not in ("second",):
+        sub_code, sub_factor, sub_time = {"Y": ("M", 12, False), "M": ("D", 30, False), "D": ("H", 24, True), "H": ("M", 60, True)}[code]
+        if code == "M" and is_time:
+            return f"PT{whole}M{int(frac * 60)}S"
+        sub = f"{int(round(frac * sub_factor))}{sub_code}"
+        if whole == 0:
+            return f"{'PT' if sub_time or is_time else 'P'}{sub}"
+        if sub_time and not is_time:
+            return f"P{whole}{code}T{sub}"
+        return f"{prefix}{whole}{code}{sub}"
+    return f"{prefix}{_fmt(amount)}{code}"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _granular_shift(dct: dt.date, unit: str, n: int) -> str:
+    """The DCT shifted by ``n`` units, written at that unit's granularity."""
+    unit = unit.lower().rstrip("s").replace("centurie", "century")
+    if unit == "day":
+        return (dct + dt.timedelta(days=n)).isoformat()
+    if unit in ("week", "fortnight"):
+        return _iso_week(dct + dt.timedelta(weeks=n * (2 if unit == "fortnight" else 1)))
+    if unit == "weekend":
+        return _iso_week(dct + dt.timedelta(weeks=n)) + "-WE"
+    if unit == "month":
+        y, m = _shift_months(dct.year, dct.month, n)
+        return f"{y}-{m:02d}"
+    if unit == "quarter":
+        y, m = _shift_months(dct.year, dct.month, 3 * n)
+        return f"{y}-Q{(m - 1) // 3 + 1}"
+    if unit == "year":
+        return str(dct.year + n)
+    if unit == "decade":
+        return str(dct.year // 10 + n)
+    if unit == "century":
+        return f"{dct.year // 100 + n:02d}"
+    raise ValueError(unit)
+
+
+_UNDERSPECIFIED = {
+    "day": "XXXX-XX-XX", "week": "XXXX-WXX", "fortnight": "XXXX-WXX", "weekend": "XXXX-WXX-WE",
+    "month": "XXXX-XX", "quarter": "XXXX-QX", "year": "XXXX", "decade": "XXX", "century": "XX",
+}
+
+
+def _relative(ctx: _Context, unit: str, n: int) -> _Norm:
+    """A DATE ``n`` units from the DCT (underspecified without a DCT)."""
+    unit_key = unit.lower().rstrip("s").replace("centurie", "century")
+    if ctx.dct is None:
+        return _Norm("DATE", _UNDERSPECIFIED[unit_key], "unresolved")
+    return _Norm("DATE", _granular_shift(ctx.dct, unit_key, n), "dct")
+
+
+_REL_SIGN = {"last": -1, "past": -1, "previous": -1, "this": 0, "current": 0, "next": 1, "coming": 1, "following": 1}
+
+
+def _rel_sign(rel: str) -> int:
+    return _REL_SIGN[rel.lower().split()[-1]]
+
+
+# --------------------------------------------------------------------------- rule handlers
+Handler = Callable[[re.Match, _Context], "_Norm | None"]
+
+
+def _h_full_date(m: re.Match, ctx: _Context) -> _Norm | None:
+    month = _MONTH_OF[m["month"].rstrip(".").lower()]
+    day = int(re.match(r"\d+", m["day"]).group())
+    if m["year"]:
+        try:
+            return _Norm("DATE", dt.date(_year(m["year"]), month, day).isoformat(), "absolute")
+        except ValueError:
+            return None
+    if month == 5 and m["month"] == "May" and not re.match(r"\d", m["day"]):
+        return None
+    if ctx.dct is None:
+        return _Norm("DATE", f"XXXX-{month:02d}-{day:02d}", "unresolved")
+    direction = ctx.direction(m.start(), m.end())
+    date = _resolve_month_day(month, day, ctx.dct, direction if direction == 1 else None)
+    return _Norm("DATE", date.isoformat(), "dct") if date else None
+
+
+def _h_numeric_date(m: re.Match, ctx: _Context) -> _Norm | None:
+    year = int(m["y"]) if len(m["y"]) == 4 else 1900 + int(m["y"]) + (100 if int(m["y"]) < 50 else 0)
+    try:
+        return _Norm("DATE", dt.date(year, int(m["m"]), int(m["d"])).isoformat(), "absolute")
+    except ValueError:
+        return None
+
+
+def _h_month_year(m: re.Match, ctx: _Context) -> _Norm | None:
+    month = _MONTH_OF[m["month"].rstrip(".").lower()]
+    if m["year"]:
+        return _Norm("DATE", f"{_year(m['year'])}-{month:02d}", "absolute")
+    if ctx.dct is None:
+        return _Norm("DATE", f"XXXX-{month:02d}", "unresolved")
+    return _Norm("DATE", f"{ctx.dct.year + _rel_sign(m['rel'])}-{month:02d}", "dct")
+
+
+def _h_month(m: re.Match, ctx: _Context) -> _Norm | None:
+    word = m["month"]
+    month = _MONTH_OF[word.rstrip(".").lower()]
+    if month == 5 and word.startswith("M") and not m["rel"] and not re.search(
+        r"\b(?:in|since|until|by|of|during|from|through|early|late|mid|last|this|next|and|or|to)[\s-]+$",
+        ctx.text[max(m.start() - 12, 0):m.start()], re.I,
+    ):
+        return None
+    rel = (m["rel"] or "").lower()
+    if ctx.dct is None:
+        return _Norm("DATE", f"XXXX-{month:02d}", "unresolved")
+    if rel == "this":
+        year = ctx.dct.year
+    elif rel in ("last", "next"):
+        year = _month_year(month, ctx.dct, -1 if rel == "last" else 1, strict=True)
+    else:
+        year = _month_year(month, ctx.dct, ctx.direction(m.start(), m.end()))
+    return _Norm("DATE", f"{year}-{month:02d}", "dct")
+
+
+def _weekday_date(m: re.Match, ctx: _Context) -> tuple[str, str]:
+    """(date value, anchor) of the weekday in group ``wd`` with optional ``rel``."""
+    weekday = _WEEKDAYS.index(m["wd"].lower())
+    rel = (m["rel"] or "").lower() if "rel" in m.re.groupindex else ""
+    if ctx.dct is None:
+        return f"XXXX-WXX-{weekday + 1}", "unresolved"
+    if rel in ("last", "past", "previous"):
+        date = _resolve_weekday(weekday, ctx.dct, -1, strict=True)
+    elif rel in ("next", "coming"):
+        date = _resolve_weekday(weekday, ctx.dct, 1, strict=True)
+    else:
+        date = _resolve_weekday(weekday, ctx.dct, ctx.direction(m.start(), m.end()))
+    return date.isoformat(), "dct"
+
+
+def _h_weekday(m: re.Match, ctx: _Context) -> _Norm | None:
+    value, anchor = _weekday_date(m, ctx)
+    if m["part"]:
+        value += "T" + _PARTS_OF_DAY[m["part"].lower()]
+    return _Norm("DATE", value, anchor)
+
+
+_DEICTIC_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "tonight": 0}
+
+
+def _h_deictic_day(m: re.Match, ctx: _Context) -> _Norm | None:
+    word = m["word"].lower()
+    part = "NI" if word == "tonight" else _PARTS_OF_DAY[m["part"].lower()] if m["part"] else ""
+    typ = "TIME" if part else "DATE"
+    if ctx.dct is None:
+        return _Norm(typ, "XXXX-XX-XX" + (f"T{part}" if part else ""), "unresolved")
+    value = (ctx.dct + dt.timedelta(days=_DEICTIC_DAYS[word])).isoformat()
+    return _Norm(typ, value + (f"T{part}" if part else ""), "dct")
+
+
+def _h_part_of_day(m: re.Match, ctx: _Context) -> _Norm | None:
+    part = _PARTS_OF_DAY[m["part"].lower()]
+    offset = -1 if m["rel"].lower() == "last" else 0
+    if ctx.dct is None:
+        return _Norm("TIME", f"XXXX-XX-XXT{part}", "unresolved")
+    return _Norm("TIME", f"{(ctx.dct + dt.timedelta(days=offset)).isoformat()}T{part}", "dct")
+
+
+def _h_rel_unit(m: re.Match, ctx: _Context) -> _Norm | None:
+    unit = m["unit"].lower()
+    sign = _rel_sign(m["rel"])
+    if unit in ("decade", "century") and m["rel"].lower().startswith("the") and sign != 0:
+        return _Norm("DURATION", _duration_value(1, unit), "absolute")
+    return _relative(ctx, unit, sign)
+
+
+def _h_rel_season(m: re.Match, ctx: _Context) -> _Norm | None:
+    season = _SEASONS[m["season"].lower()]
+    if m["year"]:
+        return _Norm("DATE", f"{_year(m['year'])}-{season}", "absolute")
+    if ctx.dct is None:
+        return _Norm("DATE", f"XXXX-{season}", "unresolved")
+    rel = (m["rel"] or "this").lower().split()[-1]
+    cur = _SEASON_ORDER.index(_season(ctx.dct))
+    idx = _SEASON_ORDER.index(season)
+    year = ctx.dct.year
+    if rel in ("last", "past", "previous") and idx >= cur:
+        year -= 1
+    elif rel in ("next", "coming") and idx <= cur:
+        year += 1
+    return _Norm("DATE", f"{year}-{season}", "dct")
+
+
+def _h_year(m: re.Match, ctx: _Context) -> _Norm | None:
+    if not _plausible_year(m, ctx):
+        return None
+    return _Norm("DATE", str(_year(m.group())), "absolute")
+
+
+def _plausible_year(m: re.Match, ctx: _Context) -> bool:
+    """Reject numbers that only look like years: "2000 people", "1,500", "$1990"."""
+    after = ctx.text[m.end():m.end() + 25]
+    before = ctx.text[max(m.start() - 3, 0):m.start()]
+    if re.match(r"\s*(?:%|percent|per\b|-(?:\d)|[-–]\s*\d{1,3}\b|\.\d)", after, re.I) and not re.match(r"[-–]\d{2,4}\b", after):
+        return False
+    if re.search(r"[-+#]$|no\.\s?$", before, re.I):
+        return False
+    span = ctx.doc.char_span(m.start(), m.end(), alignment_mode="expand")
+    if span is None:
+        return True
+    tok = span[-1]
+    nxt = tok.nbor(1) if tok.i + 1 < len(ctx.doc) else None
+    if nxt is not None and nxt.tag_ == "NNS" and not re.fullmatch(UNIT, nxt.lower_):
+        return False
+    return tok.ent_type_ not in ("MONEY", "QUANTITY", "PERCENT")
+
+
+def _h_decade(m: re.Match, ctx: _Context) -> _Norm | None:
+    return _Norm("DATE", m["decade"][:3], "absolute")
+
+
+def _h_century(m: re.Match, ctx: _Context) -> _Norm | None:
+    return _Norm("DATE", f"{int(m['n']) - 1:02d}", "absolute")
+
+
+def _h_quarter(m: re.Match, ctx: _Context) -> _Norm | None:
+    q = _ORDINALS[m["ord"].lower()]
+    if m["year"]:
+        return _Norm("DATE", f"{_year(m['year'])}-Q{q}", "absolute")
+    if ctx.dct is None:
+        return _Norm("DATE", f"XXXX-Q{q}", "unresolved")
+    year = ctx.dct.year
+    if m["rel"]:
+        year += _rel_sign(m["rel"].split()[0])
+    elif q > _quarter(ctx.dct) and ctx.direction(m.start(), m.end()) < 0 and _quarter(ctx.dct) == 1:
+        year -= 1
+    return _Norm("DATE", f"{year}-Q{q}", "dct")
+
+
+def _h_half(m: re.Match, ctx: _Context) -> _Norm | None:
+    h = 1 if m["ord"].lower() == "first" else 2
+    if m["year"]:
+        return _Norm("DATE", f"{_year(m['year'])}-H{h}", "absolute")
+    if ctx.dct is None:
+        return _Norm("DATE", f"XXXX-H{h}", "unresolved")
+    return _Norm("DATE", f"{ctx.dct.year}-H{h}", "dct")
+
+
+def _h_ago(m: re.Match, ctx: _Context) -> _Norm | None:
+    unit = m["unit"].lower().rstrip("s").replace("centurie", "century")
+    n = parse_number(m["num"]) if m["num"] else 1
+    sign = -1 if m["dir"].lower() in ("ago", "earlier", "before") else 1
+    if unit not in _UNDERSPECIFIED:
+        return None
+    if n is None or not float(n).is_integer():
+        if sign < 0 and unit in ("year", "decade", "century"):
+            return _Norm("DATE", "PAST_REF", "dct" if ctx.dct else "unresolved")
+        return None
+    return _relative(ctx, unit, sign * int(n))
+
+
+def _h_duration(m: re.Match, ctx: _Context) -> _Norm | None:
+    n = parse_number(m["num"]) if m["num"] else 1
+    if m["num"] and n is None and not re.fullmatch(NUM, m["num"], re.I):
+        return None
+    return _Norm("DURATION", _duration_value(n, m["unit"]), "absolute")
+
+
+def _h_bare_units(m: re.Match, ctx: _Context) -> _Norm | None:
+    unit = m["unit"].lower()
+    if (m["pre"] or "").lower().startswith("recent") and unit == "years":
+        return _Norm("DATE", "PAST_REF", "dct" if ctx.dct else "unresolved")
+    return _Norm("DURATION", _duration_value(None, unit), "absolute")
+
+
+_REF_WORDS = {
+    "now": "PRESENT_REF", "currently": "PRESENT_REF", "nowadays": "PRESENT_REF", "the present": "PRESENT_REF",
+    "these days": "PRESENT_REF", "the moment": "PRESENT_REF", "right now": "PRESENT_REF", "current": "PRESENT_REF",
+    "recently": "PAST_REF", "the past": "PAST_REF", "previously": "PAST_REF", "formerly": "PAST_REF",
+    "lately": "PAST_REF", "in the past": "PAST_REF", "once": "PAST_REF", "recent": "PAST_REF",
+    "the future": "FUTURE_REF", "future": "FUTURE_REF", "soon": "FUTURE_REF", "the near future": "FUTURE_REF",
+    "the coming days": "FUTURE_REF",
+}
+
+
+def _h_ref(m: re.Match, ctx: _Context) -> _Norm | None:
+    key = re.sub(r"\s+", " ", m.group().lower())
+    return _Norm("DATE", _REF_WORDS[key], "dct" if ctx.dct else "unresolved")
+
+
+_SET_ADVERBS = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y",
+                "hourly": "PT1H", "nightly": "P1D", "quarterly": "P3M", "biweekly": "P2W"}
+
+
+def _h_set_adverb(m: re.Match, ctx: _Context) -> _Norm | None:
+    return _Norm("SET", _SET_ADVERBS[m.group().lower()], "absolute")
+
+
+def _h_set_every(m: re.Match, ctx: _Context) -> _Norm | None:
+    n = parse_number(m["num"]) if m["num"] else 1
+    n = (n or 1) * (2 if m["other"] else 1)
+    return _Norm("SET", _duration_value(n, m["unit"]), "absolute")
+
+
+def _h_set_per(m: re.Match, ctx: _Context) -> _Norm | None:
+    before = ctx.text[max(m.start() - 20, 0):m.start()]
+    if m["det"].lower() in ("a", "an") and not re.search(
+        r"(?:\d|million|billion|trillion|percent|%|times|once|twice|dollars|cents|hours|miles|tons|barrels|people)\s*$", before, re.I
+    ):
+        return None
+    return _Norm("SET", _duration_value(1, m["unit"]), "absolute")
+
+
+def _h_clock(m: re.Match, ctx: _Context) -> _Norm | None:
+    clock = _clock_value(m["clock"])
+    if clock is None:
+        return None
+    if m["wd"]:
+        date, anchor = _weekday_date(m, ctx)
+    elif m["deictic"]:
+        word = m["deictic"].lower()
+        date = (ctx.dct + dt.timedelta(days=_DEICTIC_DAYS[word])).isoformat() if ctx.dct else "XXXX-XX-XX"
+        anchor = "dct" if ctx.dct else "unresolved"
+    elif ctx.dct is not None:
+        date, anchor = ctx.dct.isoformat(), "dct"
+    else:
+        date, anchor = "XXXX-XX-XX", "unresolved"
+    return _Norm("TIME", f"{date}T{clock}", anchor)
+
+
+def _clock_value(text: str) -> str | None:
+    t = text.lower().replace(" ", "")
+    if t in ("noon", "midday"):
+        return "12:00"
+    if t == "midnight":
+        return "24:00"
+    mm = re.match(r"(\d{1,2})(?::(\d\d))?(a\.?m\.?|p\.?m\.?)?", t)
+    hour, minute = int(mm[1]), int(mm[2] or 0)
+    if mm[3] and mm[3].startswith("p") and hour < 12:
+        hour += 12
+    elif mm[3] and mm[3].startswith("a") and hour == 12:
+        hour = 0
+    if hour > 23:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+_HOLIDAYS = {"christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24), "new year's day": (1, 1),
+             "new year's eve": (12, 31), "halloween": (10, 31), "valentine's day": (2, 14), "independence day": (7, 4)}
+
+
+def _h_holiday(m: re.Match, ctx: _Context) -> _Norm | None:
+    name = re.sub(r"\s+", " ", m["name"].lower().replace("’", "'"))
+    year = _year(m["year"]) if m["year"] else None
+    if ctx.dct is None and year is None:
+        if name in _HOLIDAYS:
+            mo, d = _HOLIDAYS[name]
+            return _Norm("DATE", f"XXXX-{mo:02d}-{d:02d}", "unresolved")
+        return None
+    base = year or ctx.dct.year
+    if name in _HOLIDAYS:
+        mo, d = _HOLIDAYS[name]
+        if year:
+            return _Norm("DATE", dt.date(year, mo, d).isoformat(), "absolute")
+        date = _resolve_month_day(mo, d, ctx.dct, ctx.direction(m.start(), m.end()) if ctx.direction(m.start(), m.end()) == 1 else None)
+        return _Norm("DATE", date.isoformat(), "dct")
+    if name.startswith("thanksgiving"):
+        date = _nth_weekday(base, 11, 3, 4)
+    else:  # election day: the Tuesday after the first Monday of November
+        date = _nth_weekday(base, 11, 0, 1) + dt.timedelta(days=1)
+    return _Norm("DATE", date.isoformat(), "absolute" if year else "dct")
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _h_dct_year(m: re.Match, ctx: _Context) -> _Norm | None:
+    """ "the end of the year", "the rest of the month": the DCT's year/month."""
+    return _relative(ctx, m["unit"], 0)
+
+
+# --------------------------------------------------------------------------- grammar
+def _rule(pattern: str, handler: Handler) -> tuple[re.Pattern, Handler]:
+    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.I), handler
+
+
+
+
+def _dispatch_full_date(m: re.Match, ctx: _Context) -> _Norm | None:
+    if m["day2"]:
+        fake = re.match(r"(?P<month>.*)\|(?P<day>.*)\|(?P<year>.*)", f"{m['month2']}|{m['day2']}|{m['year'] or ''}")
+        return _h_full_date(_Shifted(fake, m), ctx)
+    return _h_full_date(m, ctx)
+
+
+class _Shifted:
+    """A match view whose groups come from ``groups`` but whose span is ``outer``'s."""
+
+    def __init__(self, groups: re.Match, outer: re.Match):
+        self._groups, self._outer = groups, outer
+
+    def __getitem__(self, key: str) -> str | None:
+        return self._groups[key] or None
+
+    def start(self) -> int:
+        return self._outer.start()
+
+    def end(self) -> int:
+        return self._outer.end()
+
+
+def _h_numeric(m: re.Match, ctx: _Context) -> _Norm | None:
+    if m["y2"]:
+        try:
+            return _Norm("DATE", dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"])).isoformat(), "absolute")
+        except ValueError:
+            return None
+    return _h_numeric_date(m, ctx)
+
+
+def _h_weekday_set_dispatch(m: re.Match, ctx: _Context) -> _Norm | None:
+    if m["wd"]:
+        weekday = _WEEKDAYS.index(m["wd"].lower()) + 1
+        if m.group().lower().startswith("on"):
+            return None
+        return _Norm("SET", f"XXXX-WXX-{weekday}", "absolute")
+    weekday = _WEEKDAYS.index(m["wd2"].lower()) + 1
+    part = "T" + _PARTS_OF_DAY[m["part2"].lower()] if m["part2"] else ""
+    return _Norm("SET", f"XXXX-WXX-{weekday}{part}", "absolute")
+
+
+def _h_season_dispatch(m: re.Match, ctx: _Context) -> _Norm | None:
+    if not (m["rel"] or m["year"] or m.group().lower().startswith("the")):
+        return None
+    return _h_rel_season(m, ctx)
+
+
+def _h_quarter_dispatch(m: re.Match, ctx: _Context) -> _Norm | None:
+    if m["year2"] and not m["year"]:
+        q = _ORDINALS[m["ord"].lower()]
+        return _Norm("DATE", f"{_year(m['year2'])}-Q{q}", "absolute")
+    return _h_quarter(m, ctx)
+
+
+_RULES: list[tuple[re.Pattern, Handler]] = [
+    _rule(rf"(?:{_MOD})?(?:{WEEKDAY},?\s+)?(?:(?P<month>{MONTH})\s*(?P<day>{DAY})|(?P<day2>{DAY})\s+(?:of\s+)?(?P<month2>{MONTH}))"
+          rf"(?:,?\s+(?P<year>{YEAR}))?", _dispatch_full_date),
+    _rule(r"(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])/(?P<y>\d{4}|\d{2})|(?P<y2>\d{4})-(?P<m2>1[0-2]|0[1-9])-(?P<d2>3[01]|[12]\d|0[1-9])", _h_numeric),
+    _rule(rf"(?:{_MOD})?(?P<month>{MONTH})(?:,?\s+(?:of\s+)?(?P<year>{YEAR})|\s+(?:of\s+)?(?P<rel>this|last|next)\s+year)", _h_month_year),
+    _rule(rf"(?:{_MOD})?(?:(?P<rel>last|this|next)\s+)?(?P<month>{MONTH})", _h_month),
+    _rule(rf"(?:{_MOD})?(?:(?P<rel>last|this|next|past|previous|coming)\s+)?(?P<wd>{WEEKDAY})(?:'s)?(?:\s+(?P<part>{PART}))?", _h_weekday),
+    _rule(rf"(?:every|each|on)\s+(?P<wd>{WEEKDAY})|(?P<wd2>{WEEKDAY})s(?:\s+(?P<part2>{PART})s?)?", _h_weekday_set_dispatch),
+    _rule(rf"(?:{_MOD})?(?P<word>today|yesterday|tomorrow|tonight)(?:\s+(?P<part>{PART}))?(?:'s)?", _h_deictic_day),
+    _rule(rf"(?:{_MOD})?(?:(?P<rel>this|last)\s+(?P<part>morning|afternoon|evening|night))", _h_part_of_day),
+    _rule(rf"(?:{_MOD})?{REL}\s+(?:fiscal\s+)?(?P<unit>week|month|year|weekend|quarter|decade|century)(?:'s)?"
+          .replace(REL, f"(?P<rel>{REL})"), _h_rel_unit),
+    _rule(rf"(?:{_MOD})?(?:(?P<rel>{REL})\s+|the\s+)?(?P<season>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?P<year>{YEAR}))?", _h_season_dispatch),
+    _rule(rf"(?:{_MOD})?(?:fiscal\s+|calendar\s+)?{YEAR}(?:'s)?", _h_year),
+    _rule(rf"(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?(?:mid-)?(?P<decade>(?:1[5-9]|20)\d0)'?s", _h_decade),
+    _rule(r"(?:the\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)[\s-]+century", _h_century),
+    _rule(rf"(?:(?P<rel>this\s+year's|last\s+year's|next\s+year's)\s+|(?P<year2>{YEAR})\s+|the\s+|its\s+)?(?:fiscal[\s-]+)?"
+          rf"(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter(?:\s+of\s+(?:fiscal\s+)?(?P<year>{YEAR}))?", _h_quarter_dispatch),
+    _rule(rf"(?:the\s+)?(?P<ord>first|second)\s+half(?:\s+of\s+(?:the\s+year|(?:fiscal\s+)?(?P<year>{YEAR})))?", _h_half),
+    _rule(rf"{APPROX}?(?:(?P<num>{NUM})\s+)?(?:more\s+)?(?P<unit>{UNIT})(?:\s+or\s+so)?\s+(?P<dir>ago|earlier|later|before|hence|from\s+now)", _h_ago),
+    _rule(rf"{APPROX}?(?:the\s+(?:past|last|next|first|previous|coming|final|latest|remaining|following)\s+|(?:past|last|next|first|previous|coming)\s+|the\s+)?"
+          rf"(?P<num>{NUM})(?:\s+(?:more|additional|full|straight|consecutive|long))?[\s-]+(?P<unit>{UNIT})(?![\s-]+old)", _h_duration),
+    _rule(rf"(?:(?P<pre>the\s+(?:past|last|next|coming)\s+(?:few|several)|the\s+(?:past|last|next|coming)|recent|coming|several|many)\s+)?"
+          r"(?P<unit>years|months|weeks|days|decades|centuries|hours|minutes)(?![\s-]+old)", _h_bare_units),
+    _rule(r"the\s+near\s+future|the\s+(?:future|present|past)|these\s+days|right\s+now|now|currently|nowadays|recently|previously"
+          r"|formerly|lately|soon|(?<=\bat\s)the\s+moment", _h_ref),
+    _rule(r"daily|weekly|monthly|annually|yearly|hourly|nightly|quarterly|biweekly", _h_set_adverb),
+    _rule(rf"(?:every|each)\s+(?P<other>other\s+)?(?:(?P<num>{NUM})\s+)?(?P<unit>{UNIT})", _h_set_every),
+    _rule(rf"(?P<det>a|an|per)\s+(?P<unit>day|week|month|year|hour|minute|quarter)", _h_set_per),
+    _rule(rf"(?P<clock>{CLOCK}){TZ}?(?:,?\s+(?:(?P<wd>{WEEKDAY})|(?P<deictic>today|yesterday|tomorrow|tonight)))?", _h_clock),
+    _rule(r"(?P<name>(?-i:Christmas(?:\s+(?:Day|Eve))?|New\s+Year(?:'|’)s\s+(?:Day|Eve)|Halloween|Valentine(?:'|’)s\s+Day"
+          rf"|Independence\s+Day|Thanksgiving(?:\s+Day)?|Election\s+Day))(?:\s+(?P<year>{YEAR}))?", _h_holiday),
+    _rule(r"the\s+(?:end|beginning|start|middle|rest|remainder)\s+of\s+the\s+(?P<unit>year|month|week|decade|century)", _h_dct_year),
+]
+
+_LEADING_WORDS = re.compile(r"^(?:(?:on|in|at|since|by|until|till|from|to|during|for|of|through|throughout|within|before|after|as|around)\s+)+", re.I)
+
+
+def _candidates(ctx: _Context) -> Iterator[tuple[int, int, int, _Norm]]:
+    """All grammar matches that normalize: ``(start, end, rule index, norm)``."""
+    for i, (pattern, handler) in enumerate(_RULES):
+        for m in pattern.finditer(ctx.text):
+            norm = handler(m, ctx)
+            if norm is not None:
+                yield m.start(), m.end(), i, norm
+
+
+def _spacy_candidates(ctx: _Context) -> Iterator[tuple[int, int, int, _Norm]]:
+    """spaCy DATE entities with a stated year and month, normalized with ``dateparser.parse``."""
+    for ent in ctx.doc.ents:
+        if ent.label_ != "DATE":
+            continue
+        text = ent.text
+        lead = _LEADING_WORDS.match(text)
+        start = ent.start_char + (lead.end() if lead else 0)
+        core = ctx.text[start:ent.end_char].rstrip(" .,")
+        if not (re.search(YEAR, core) and re.search(MONTH, core)):
+            continue
+        norm = _dateparser_norm(core)
+        if norm is not None:
+            yield start, start + len(core), len(_RULES), norm
+
+
+def _dateparser_norm(text: str) -> _Norm | None:
+    """Absolute date through ``dateparser.parse`` (day granularity only when a day is stated)."""
+    import dateparser
+
+    parsed = dateparser.parse(text, languages=["en"], settings={"REQUIRE_PARTS": ["month", "year"], "STRICT_PARSING": False})
+    if parsed is None:
+        return None
+    has_day = re.search(r"(?<!\d)(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)", re.sub(YEAR, "", text))
+    value = parsed.date().isoformat() if has_day else f"{parsed.year}-{parsed.month:02d}"
+    return _Norm("DATE", value, "absolute")
+
+
+def _select(cands: list[tuple[int, int, int, _Norm]]) -> list[tuple[int, int, _Norm]]:
+    """Longest-first, then earliest rule, non-overlapping selection, sorted by start."""
+    chosen: list[tuple[int, int, _Norm]] = []
+    taken: list[tuple[int, int]] = []
+    for start, end, _, norm in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[2], c[0])):
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        chosen.append((start, end, norm))
+    return sorted(chosen, key=lambda c: c[0])
+
+
+def extract_timexes(doc: Doc, dct: dt.date | None) -> list[Timex]:
+    """Find and normalize the temporal expressions of a parsed text.
+
+    Args:
+        doc: a spaCy ``Doc`` (from :func:`analysis.nlp.parse`); its entities and parse are used.
+        dct: the document creation time; ``None`` leaves relative expressions underspecified
+            (``"XXXX-12"``, ``"XXXX-WXX-1"``) with anchor ``"unresolved"``.
+
+    Returns:
+        Timexes sorted by start offset, non-overlapping.
+    """
+    ctx = _Context(doc, dct)
+    cands = list(_candidates(ctx)) + list(_spacy_candidates(ctx))
+    return [
+        Timex(start, end, ctx.text[start:end], norm.type, norm.value, norm.anchor, ctx.sent_index(start))
+        for start, end, norm in _select(cands)
+    ]
+
+
+_ABSOLUTE_DAY = re.compile(rf"(?<![\w-])(?:{MONTH})\s*(?:{DAY}),?\s+(?:{YEAR})|(?:{DAY})\s+(?:{MONTH}),?\s+(?:{YEAR})", re.I)
+
+
+def infer_dct(text: str) -> dt.date | None:
+    """Best guess of a publication date: the latest fully specified date in ``text``.
+
+    Args:
+        text: an article's text.
+
+    Returns:
+        The latest date written with day, month and year (``"Dec. 15, 2020"``), or ``None``.
+    """
+    dates = []
+    for m in _ABSOLUTE_DAY.finditer(text):
+        month_word = re.search(MONTH, m.group())
+        day = re.search(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?!\d)", m.group().replace(month_word.group(), " ", 1))
+        try:
+            dates.append(dt.date(_year(m.group()), _MONTH_OF[month_word.group().rstrip(".").lower()], int(day.group(1))))
+        except (ValueError, AttributeError):
+            continue
+    return max(dates) if dates else None

@@ -1,0 +1,180 @@
+"""Tests of analysis.timex: relative-date rules with a fixed DCT, non-dates, the seed article."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from analysis.nlp import parse
+from analysis.timex import Timex, extract_timexes, infer_dct, parse_number
+
+DCT = dt.date(2020, 12, 15)  # a Tuesday
+
+# A cleaned copy of the seed article's body (seeds/000_bf838fbfbc626702.txt).
+SEED_BODY = """\
+Vladimir Putin is extending his congratulations to former Vice President Joe Biden after the Electoral College officially voted for him to be the next president of the United States on Monday.
+
+A statement from the Kremlin published on Tuesday noted that the Russian president, 68, “wished the president-elect every success” going forward in his new role.
+
+Giving a direct quote from Putin addressing Biden, 78, the release concluded, “For my part, I am ready for interaction and contacts with you.”
+
+Vote tallies in the 2020 presidential election finished in November, followed by state certifications this month. One by one, lawsuits have failed to persuade the courts of fraud or wrongdoing in the voting process, and the Electoral College on Monday made it official that Biden will become the 46th president of the United States.
+
+The usually little-watched procedure took place throughout the day Monday across the country, as the 538 presidential electors cast ballots according to their state’s popular-vote winner. Hawaii was the final state to vote in the Electoral College, Monday night, while California’s electors put Biden over the 270-vote threshold.
+
+Biden defeated President Donald Trump 306-232 — the same result that was projected by media outlets days after the Nov. 3 election, even as Trump, 74, began claiming that the election was “stolen.”
+
+Putin, Russia’s autocratic leader, has been a familiar foreign ally to Trump throughout his presidency, even defending Trump last December against being impeached for what he called “far-fetched” reasons.
+
+“It’s simply a continuation of internal political struggle,” Putin told reporters in Moscow at the time, according to the AP. “The party that lost the [2016] election, the Democratic Party, is trying to achieve results by other means.”
+
+Putin and the Russian government were a primary focus for those lobbying for Trump’s impeachment since 2016, especially during the extended probe into Trump’s election.
+
+The Kremlin previously announced on Nov. 9 that Putin would hold off on extending his congratulations to Biden until the 2020 result was official, the Associated Press reported at the time.
+"""
+
+# (timex text, value) of the seed's 14 gold timeline expressions, in text order.
+SEED_TIMELINE = [
+    ("Monday", "2020-12-14"), ("Tuesday", "2020-12-15"), ("2020", "2020"), ("November", "2020-11"),
+    ("this month", "2020-12"), ("Monday", "2020-12-14"), ("Monday", "2020-12-14"),
+    ("Monday night", "2020-12-14TNI"), ("Nov. 3", "2020-11-03"), ("last December", "2019-12"),
+    ("2016", "2016"), ("2016", "2016"), ("Nov. 9", "2020-11-09"), ("2020", "2020"),
+]
+NOT_TIMEXES = ["68", "78", "74", "306-232", "538", "270-vote", "46th"]
+
+
+def _timexes(text: str, dct: dt.date | None = DCT) -> list[Timex]:
+    return extract_timexes(parse(text, use_cache=False), dct)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The electors voted on Monday.", ("Monday", "DATE", "2020-12-14")),
+        ("The statement was published Tuesday.", ("Tuesday", "DATE", "2020-12-15")),
+        ("The president will visit Moscow on Friday.", ("Friday", "DATE", "2020-12-18")),
+        ("The summit took place on Friday.", ("Friday", "DATE", "2020-12-11")),
+        ("The talks resume next Monday.", ("next Monday", "DATE", "2020-12-21")),
+        ("Hawaii voted Monday night.", ("Monday night", "DATE", "2020-12-14TNI")),
+        ("Vote tallies finished in November.", ("November", "DATE", "2020-11")),
+        ("He defended Trump last December.", ("last December", "DATE", "2019-12")),
+        ("The deal will close in March.", ("March", "DATE", "2021-03")),
+        ("States certified results this month.", ("this month", "DATE", "2020-12")),
+        ("Prices rose last week.", ("last week", "DATE", "2020-W50")),
+        ("Profits fell last year.", ("last year", "DATE", "2019")),
+        ("The plant opens next year.", ("next year", "DATE", "2021")),
+        ("Sales grew in the third quarter.", ("the third quarter", "DATE", "2020-Q3")),
+        ("It was projected days after the Nov. 3 election.", ("Nov. 3", "DATE", "2020-11-03")),
+        ("The Kremlin announced on Nov. 9 that it would wait.", ("Nov. 9", "DATE", "2020-11-09")),
+        ("They met yesterday.", ("yesterday", "DATE", "2020-12-14")),
+        ("The vote is today.", ("today", "DATE", "2020-12-15")),
+        ("He will speak tomorrow morning.", ("tomorrow morning", "TIME", "2020-12-16TMO")),
+        ("The talks began a year ago.", ("a year ago", "DATE", "2019")),
+        ("The firm was founded three months ago.", ("three months ago", "DATE", "2020-09")),
+        ("The plant closed in 1998.", ("1998", "DATE", "1998")),
+        ("Lobbying has focused on him since 2016.", ("2016", "DATE", "2016")),
+        ("The party that lost the [2016] election.", ("2016", "DATE", "2016")),
+        ("It was signed on Dec. 14, 2020.", ("Dec. 14, 2020", "DATE", "2020-12-14")),
+        ("It was signed on 3 November 2019.", ("3 November 2019", "DATE", "2019-11-03")),
+        ("It opened in July 1997.", ("July 1997", "DATE", "1997-07")),
+        ("Trade boomed in the 1990s.", ("the 1990s", "DATE", "199")),
+        ("Prices are now higher.", ("now", "DATE", "PRESENT_REF")),
+        ("The company is currently profitable.", ("currently", "DATE", "PRESENT_REF")),
+        ("It happened in the past.", ("the past", "DATE", "PAST_REF")),
+        ("Crime fell in recent years.", ("recent years", "DATE", "PAST_REF")),
+        ("The strike lasted three days.", ("three days", "DURATION", "P3D")),
+        ("Growth slowed over the past decade.", ("the past decade", "DURATION", "P10Y")),
+        ("It takes a year to build.", ("a year", "DURATION", "P1Y")),
+        ("The flight lasted 5 1/2 hours.", ("5 1/2 hours", "DURATION", "PT5H30M")),
+        ("He signed a five-year contract.", ("five-year", "DURATION", "P5Y")),
+        ("The board meets every week.", ("every week", "SET", "P1W")),
+        ("Dividends are paid annually.", ("annually", "SET", "P1Y")),
+        ("The rally starts at 3 p.m. today.", ("3 p.m. today", "TIME", "2020-12-15T15:00")),
+    ],
+)
+def test_relative_rules_with_dct(text: str, expected: tuple[str, str, str]) -> None:
+    found = [(t.text, t.type, t.value) for t in _timexes(text)]
+    assert expected in found, found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vote tallies finished in November.", ("November", "XXXX-11", "unresolved")),
+        ("The electors voted on Monday.", ("Monday", "XXXX-WXX-1", "unresolved")),
+        ("It was projected after the Nov. 3 election.", ("Nov. 3", "XXXX-11-03", "unresolved")),
+        ("It was signed on Dec. 14, 2020.", ("Dec. 14, 2020", "2020-12-14", "absolute")),
+        ("The strike lasted three days.", ("three days", "P3D", "absolute")),
+    ],
+)
+def test_without_dct_values_stay_underspecified(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in [(t.text, t.value, t.anchor) for t in _timexes(text, None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Russian president, 68, wished him success.",
+        "Biden defeated President Donald Trump 306-232 in the count.",
+        "The 538 presidential electors cast ballots.",
+        "California put Biden over the 270-vote threshold.",
+        "He will become the 46th president.",
+        "A 68-year-old man was arrested.",
+        "The company hired 2000 workers.",
+        "Theresa May spoke to reporters.",
+    ],
+)
+def test_ages_scores_and_counts_are_not_timexes(text: str) -> None:
+    assert _timexes(text) == []
+
+
+def test_seed_article_timeline() -> None:
+    doc = parse(SEED_BODY, use_cache=False)
+    timexes = extract_timexes(doc, DCT)
+    dated = [(t.text, t.value) for t in timexes if t.type in ("DATE", "TIME") and t.value[:1].isdigit()]
+    assert dated == SEED_TIMELINE
+    texts = {t.text for t in timexes}
+    assert not texts & set(NOT_TIMEXES)
+
+
+def test_seed_timeline_matches_gold_yaml(shared_dir) -> None:
+    yaml = pytest.importorskip("yaml")
+    gold = yaml.safe_load((shared_dir / "gold" / "seed-article.yml").read_text(encoding="utf-8"))
+    values = [t.value for t in extract_timexes(parse(SEED_BODY, use_cache=False), gold["document"]["published"])]
+    for item in gold["timeline"]:
+        assert any(v.startswith(str(item["value"])) for v in values), item
+    for not_timex in gold["not_timexes"]:
+        assert not_timex not in [t.text for t in extract_timexes(parse(SEED_BODY, use_cache=False), DCT)]
+
+
+def test_timex_records_are_consistent() -> None:
+    doc = parse(SEED_BODY, use_cache=False)
+    timexes = extract_timexes(doc, DCT)
+    sents = list(doc.sents)
+    assert timexes == sorted(timexes, key=lambda t: t.start)
+    for prev, cur in zip(timexes, timexes[1:]):
+        assert prev.end <= cur.start
+    for t in timexes:
+        assert doc.text[t.start:t.end] == t.text
+        assert sents[t.sent_index].start_char <= t.start < sents[t.sent_index].end_char
+        assert t.anchor in ("absolute", "dct", "unresolved")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("three", 3), ("twenty-four", 24), ("twenty four", 24), ("2 1/2", 2.5), ("a", 1), ("a couple of", 2), ("several", None)],
+)
+def test_parse_number(text: str, expected: float | None) -> None:
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Filed Dec. 15, 2020. The vote on November 3, 2020 was close.", dt.date(2020, 12, 15)),
+        ("Published 14 December 2020 at noon.", dt.date(2020, 12, 14)),
+        ("It happened on Monday.", None),
+    ],
+)
+def test_infer_dct(text: str, expected: dt.date | None) -> None:
+    assert infer_dct(text) == expected
