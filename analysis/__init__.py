@@ -21,7 +21,7 @@ _EXPORTS = {
     "notebook": ["open_article"],
     "sentiment": ["document_sentiment", "paragraph_sentiment", "plot_sentiment_arc", "sentence_sentiment",
                   "sentiment_arc", "sentiment_extremes"],
-    "timeline": ["plot_timeline", "timeline"],
+    "chronology": ["plot_timeline", "timeline"],
     "types": ["Article", "Removed"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

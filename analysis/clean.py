@@ -127,9 +127,8 @@ _BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("comment form", r"\byour email address will not be published\b"),
         ("comment form", r"\brequired fields are marked\b"),
         ("comment form", r"^(post|submit) comment\W*$"),
-        ("cookie banner", r"\b(this|our) (web ?site|site) uses cookies\b"),
-        ("cookie banner", r"\b(accept|allow|manage) (all )?cookies\b"),
-        ("cookie banner", r"\bcookie (policy|settings|preferences|consent)\b"),
+        ("cookie banner", r"\b(web ?site|site|we) uses? cookies\b.*\b(experience|accept|agree|consent|opt[- ]out|browsing)\b"),
+        ("cookie banner", r"^(accept|allow|manage) (all )?cookies\b"),
         ("cookie banner", r"\byou can opt[- ]out if you wish\b"),
         ("share buttons", r"^(share|tweet|pin|email|print)( (this|on) \w+)*\W*$"),
         ("advertisement", r"^(advertisement|sponsored( content)?|ad)\W*$"),
@@ -137,18 +136,18 @@ _BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 #: Reasons after which everything else on the page is footer.
-_FOOTER_STARTS = {"comment form", "cookie banner"}
+_FOOTER_STARTS = {"comment form"}
 
 
 def strip_boilerplate(text: str, *, log: RemovalLog | None = None) -> str:
-    """Drop newsletter promos, share/ad labels, comment forms, cookie banners and the footer after them."""
+    """Drop newsletter promos, share/ad labels, comment forms (and the footer after them) and cookie banners."""
     paragraphs = split_paragraphs(text)
     kept: list[str] = paragraphs[:1]
     in_footer = False
     for i, para in enumerate(paragraphs[1:], start=1):
         reason = next((r for r, rx in _BOILERPLATE_RULES if rx.search(para)), None)
         if reason is None and in_footer:
-            reason = "page footer (after comment form or cookie banner)"
+            reason = "page footer (after the comment form)"
         if reason is None:
             kept.append(para)
             continue

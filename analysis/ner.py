@@ -27,7 +27,6 @@ NAME_LABELS = frozenset(
 #: How ALL-CAPS sentences are read (see :func:`document_entities`).
 CAPS_MODES = ("recase", "lookup", "model")
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
-_COORDINATORS = frozenset({"and", "&"})
 _ABBREVIATION = re.compile(r"^(?:[A-Z]\.){2,}$")
 _SENTENCE_END = frozenset(".!?:;\"“”‘’'")
 #: Tokens that never occur inside a name: a span is split at them.
@@ -36,6 +35,10 @@ _JOINERS = frozenset({"-", "–", "—", "/"})
 #: Labels whose names may end in a number ("Windows 95", "Super 12", "Apollo 13").
 _NUMBERED_LABELS = frozenset({"PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 _PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC"})
+#: Table rows: a number (score, statistic), a date (not a number), punctuation.
+_ROW_NUMBER = re.compile(r"[+-]?\d[\d.,:/-]*|\.\d+")
+_ROW_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_ROW_PUNCT = frozenset("()-.,:;/")
 #: Generational suffixes, skipped when taking a surname ("John Mills Jr" -> "Mills").
 _NAME_SUFFIXES = frozenset({"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"})
 
@@ -74,8 +77,8 @@ def document_entities(
     splits spans at separators and coordinations of two known names; shrinks title-line
     spans to names known from the body; re-reads ALL-CAPS sentences; gives one label per
     name by majority vote (a surname takes its full name's PERSON label, a company's
-    first word its ORG label); and, with ``propagate``, adds every other occurrence of a
-    recognised name or PERSON surname.
+    first word its ORG label); gives the heads of a results table's rows one label; and,
+    with ``propagate``, adds every other occurrence of a recognised name or PERSON surname.
 
     Args:
         doc: a document parsed by the project's pipeline (:func:`analysis.nlp.parse`).
@@ -97,10 +100,12 @@ def document_entities(
                 for m in _clean_entity(ent)]
     if caps == "recase":
         mentions += _recased_mentions(doc, caps_sents, nlp or load_model())
-    mentions = _split_coordinations(mentions, doc.text)
+    mentions = _split_coordinations(mentions)
     mentions = _merge_abbreviated_places(mentions, doc.text)
-    mentions = _shrink_title_mentions(mentions, [s for s in headlines if _is_title_case(s) and s not in caps_sents])
+    titles = [s for s in headlines if s not in caps_sents and _is_title_case(s)]
+    mentions = _shrink_title_mentions(mentions, titles)
     mentions = _harmonise_labels(mentions)
+    mentions = _label_table_rows(mentions, doc.text)
     if propagate:
         mentions = _propagate(mentions, doc.text, caps_sents)
     mentions = _read_caps_sentences(mentions, doc.text, caps_sents)
@@ -134,15 +139,18 @@ def _is_separator(token: Token) -> bool:
 
 
 def _piece_mention(tokens: list[Token], label: str) -> Mention | None:
-    """A mention of the tokens without trailing junk, numbers (for names) or possessives."""
+    """A mention of the tokens without trailing junk, numbers (for names) or possessives.
+
+    None when no token has a capital letter.
+    """
     while tokens and (
         _is_edge_junk(tokens[-1])
         or tokens[-1].text in _POSSESSIVES
         or (label not in _NUMBERED_LABELS and any(ch.isdigit() for ch in tokens[-1].text))
     ):
         tokens = tokens[:-1]
-    if not tokens or not any(ch.isalpha() for t in tokens for ch in t.text):
-        return None
+    if not tokens or not any(ch.isupper() for t in tokens for ch in t.text):
+        return None  # a name has a capital letter: "heifers" or "police" is not one
     doc = tokens[0].doc
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     for suffix in ("'s", "’s"):
@@ -184,7 +192,7 @@ def _has_midsentence_title(text: str, title: str) -> bool:
     return False
 
 
-def _split_coordinations(mentions: list[Mention], text: str) -> list[Mention]:
+def _split_coordinations(mentions: list[Mention]) -> list[Mention]:
     """Split "the AP and The New York Times" into two names when evidence says so.
 
     A span joined by "and"/"&" is split when one side is a name found on its own
@@ -193,7 +201,7 @@ def _split_coordinations(mentions: list[Mention], text: str) -> list[Mention]:
     known = {m.text for m in mentions}
     result = []
     for mention in mentions:
-        parts = _coordination_parts(mention, text)
+        parts = _coordination_parts(mention)
         if parts and (any(p.text in known for p in parts) or parts[1].text.startswith("The ")):
             result.extend(parts)
         else:
@@ -201,7 +209,7 @@ def _split_coordinations(mentions: list[Mention], text: str) -> list[Mention]:
     return result
 
 
-def _coordination_parts(mention: Mention, text: str) -> list[Mention] | None:
+def _coordination_parts(mention: Mention) -> list[Mention] | None:
     """The two sides of the first coordinator in a mention, or None."""
     match = re.search(r" (?:and|&) ", mention.text)
     if match is None:
@@ -344,8 +352,8 @@ def _longest_known_part(mention: Mention, known: dict[str, str]) -> Mention | No
 def _read_caps_sentences(mentions: list[Mention], text: str, caps: list[Span]) -> list[Mention]:
     """Find the document's names, upper-cased, in its ALL-CAPS sentences.
 
-    The model's own spans in capitals are unreliable and were dropped; a name recognised
-    in normal case elsewhere in the document is looked up in capitals instead.
+    The model reads capitals poorly: a name recognised elsewhere in the document is
+    looked up in capitals too (with ``caps="lookup"``, the only source there).
     """
     names = _label_map(mentions)
     by_upper = {name.upper(): label for name, label in names.items() if len(name) > 1}
@@ -357,6 +365,75 @@ def _read_caps_sentences(mentions: list[Mention], text: str, caps: list[Span]) -
                 if not _overlaps(candidate, found):
                     found.append(candidate)
     return found
+
+
+# --- tables ----------------------------------------------------------------------------
+
+
+def _label_table_rows(mentions: list[Mention], text: str) -> list[Mention]:
+    """Read the names heading the rows of results and standings tables.
+
+    A row is a line of capitalised words, numbers and punctuation only; a row head is a
+    run of capitalised words followed by a number ("Hereford 22 6 5 11", "Bath 35
+    Harlequins 20"). The rows of one table name the same kind of thing, so every head in
+    a block of consecutive rows takes the block's majority label, a place heading a row
+    of statistics counting as a team (ORG). Blocks with no recognised head are left alone.
+    """
+    result = list(mentions)
+    for block in _table_blocks(text):
+        votes = Counter(
+            "ORG" if m.label in _PLACE_LABELS else m.label
+            for start, end in block for m in mentions if start <= m.start < end
+        )
+        if not votes:
+            continue
+        label = votes.most_common(1)[0][0]
+        heads = [Mention(a, b, text[a:b], label, "relabelled") for a, b in block]
+        result = [m for m in result if not _overlaps(m, heads)] + heads
+    return result
+
+
+def _table_blocks(text: str) -> list[list[tuple[int, int]]]:
+    """Row-head spans of consecutive table rows, one list per block."""
+    blocks: list[list[tuple[int, int]]] = [[]]
+    pos = 0
+    for line in text.split("\n"):
+        heads = _row_heads(line, pos)
+        if heads:
+            blocks[-1].extend(heads)
+        elif blocks[-1]:
+            blocks.append([])
+        pos += len(line) + 1
+    return [b for b in blocks if b]
+
+
+def _row_heads(line: str, offset: int) -> list[tuple[int, int]]:
+    """Spans of the row heads when ``line`` is a table row, else none."""
+    tokens = [(m.start() + offset, m.group()) for m in re.finditer(r"\S+", line)]
+    kinds = [_row_token_kind(tok) for _, tok in tokens]
+    if None in kinds or "number" not in kinds:
+        return []
+    heads, run, depth = [], None, 0
+    for (start, tok), kind in zip(tokens, kinds):
+        depth += tok.count("(") - tok.count(")")
+        if kind == "word" and depth == 0:
+            run = (run[0] if run else start, start + len(tok))
+            continue
+        if kind == "number" and run:
+            heads.append(run)
+        run = None
+    return heads
+
+
+def _row_token_kind(token: str) -> str | None:
+    """``"number"``, ``"word"`` (capitalised), ``"punct"``, or None (anything else)."""
+    if _ROW_NUMBER.fullmatch(token) and not _ROW_DATE.fullmatch(token):
+        return "number"
+    if token[0].isupper() and any(ch.isalpha() for ch in token):
+        return "word"
+    if all(ch in _ROW_PUNCT for ch in token):
+        return "punct"
+    return None
 
 
 # --- labels and propagation --------------------------------------------------------------

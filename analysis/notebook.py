@@ -75,14 +75,22 @@ def article_header(article: Article) -> str:
 
 
 def show_figure(fig: Figure, alt: str) -> None:
-    """Display a figure as PNG with alt text (kept by nbconvert in the HTML report), then close it."""
+    """Display a figure as PNG with alt text, then close it.
+
+    The output carries both an ``<img alt=...>`` (which JupyterLab and nbconvert's HTML
+    prefer, so the alt text reaches the report) and the plain PNG with ``alt`` metadata.
+    """
+    import base64
+
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
+    from IPython.display import display
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"), metadata={"image/png": {"alt": alt}})
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    img = f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
+    display({"text/html": img, "image/png": data, "text/plain": alt}, raw=True, metadata={"image/png": {"alt": alt}})
 
 
 def show_html(markup: str) -> None:

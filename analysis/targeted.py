@@ -324,7 +324,7 @@ class _Encoder:
         self.side, self.target = config["max_side_tokens"], config["max_target_tokens"]
 
     def _ids(self, text: str) -> list[int]:
-        return self.tok(text, add_special_tokens=False)["input_ids"]
+        return self.tok(text, add_special_tokens=False, verbose=False)["input_ids"]
 
     def __call__(self, item: Item) -> tuple[list[int], int]:
         """Token ids and the position of the opening marker."""

@@ -13,7 +13,6 @@ Public API: :class:`Timex`, :func:`extract_timexes`, :func:`infer_dct`.
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -82,7 +81,6 @@ _SMALL_NUMBERS = {
     )
 }
 _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
-_VAGUE_NUMBERS = ("several", "a few", "few", "many", "a couple of", "a couple", "a number of", "some")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 
 
@@ -109,8 +107,8 @@ NUM = (
 )
 UNIT = r"(?:second|minute|hour|day|week|fortnight|month|quarter|year|decade|centur(?:y|ies)|weekend)s?"
 APPROX = (
-    r"(?:(?:about|almost|nearly|around|roughly|approximately|some|over|under|only|just|at\s+least|at\s+most"
-    r"|more\s+than|less\s+than|fewer\s+than|up\s+to|as\s+many\s+as|as\s+much\s+as|barely|well\s+over)\s+)"
+    r"(?:(?:almost|nearly|roughly|approximately|some|at\s+least|at\s+most|no\s+more\s+than"
+    r"|more\s+than|less\s+than|fewer\s+than|up\s+to|as\s+many\s+as|as\s+much\s+as|well\s+over)\s+)"
 )
 REL = r"(?:last|this|next|past|previous|coming|current|the\s+(?:past|last|next|previous|coming|current|following))"
 PART = r"(?:morning|afternoon|evening|night|overnight)"
@@ -138,10 +136,17 @@ class _Context:
         return max(bisect.bisect_right(self.sent_starts, start) - 1, 0)
 
     def direction(self, start: int, end: int) -> int:
-        """+1 when the governing verb is future (will/shall/going to/modal/to-infinitive), else -1."""
+        """+1 when the expression refers forward (future verb, "until", "as soon as"), else -1.
+
+        News convention (HeidelTime): a bare weekday or month is past unless the governing
+        verb is future ("will", "going to", "is to", "plans/expects/is scheduled to"...).
+        """
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is None or not len(span):
             return -1
+        before = self.text[max(start - 12, 0):start].lower()
+        if re.search(r"(?:\buntil|\btill|as soon as)\s+$", before):
+            return 1
         tok = span.root
         for _ in range(6):
             if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
@@ -150,17 +155,19 @@ class _Context:
         return 1 if _is_future(tok) else -1
 
 
-_FUTURE_AUX = {"will", "'ll", "shall", "wo", "would", "could", "may", "might", "should", "must", "can", "ca"}
+_FUTURE_AUX = {"will", "'ll", "shall", "wo"}
+_FUTURE_LEMMAS = {"plan", "schedule", "expect", "due", "slate", "postpone", "delay", "suppose", "intend", "propose", "hope"}
 
 
 def _is_future(verb) -> bool:
-    """Whether ``verb`` is future or modal-marked ("will meet", "is going to", "plans to meet")."""
+    """Whether ``verb`` is future-marked ("will meet", "is to meet", "plans to meet", "is expected")."""
     aux = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
-    if aux & _FUTURE_AUX:
+    if aux & _FUTURE_AUX or verb.lower_ in _FUTURE_AUX:
         return True
-    if "to" in aux and verb.head is not verb and verb.head.lemma_ in ("go", "plan", "expect", "schedule", "set", "due", "hope", "intend", "want", "seek", "aim", "prepare"):
+    chain = [verb, verb.head, verb.head.head]
+    if any(t.lemma_ in _FUTURE_LEMMAS for t in chain):
         return True
-    return verb.lower_ in ("will", "shall") or (verb.head.lower_ == "going" and "to" in aux)
+    return "to" in aux and verb.head.lemma_ in ("be", "go")
 
 
 # --------------------------------------------------------------------------- date helpers
@@ -244,31 +251,37 @@ def parse_number(text: str) -> float | None:
     return None
 
 
+def _unit_key(unit: str) -> str:
+    """Singular lower-case unit: "Centuries" -> "century"."""
+    return unit.lower().rstrip("s").replace("centurie", "century")
+
+
+# A fraction of a unit is written in the next smaller unit: 2 1/2 years -> P2Y6M.
+_SUBUNIT = {
+    ("Y", False): ("M", 12, False), ("M", False): ("D", 30, False), ("W", False): ("D", 7, False),
+    ("D", False): ("H", 24, True), ("H", True): ("M", 60, True), ("M", True): ("S", 60, True),
+}
+
+
 def _duration_value(amount: float | None, unit: str) -> str:
-    """TIMEX3 duration value: ``P3D``, ``PT5H30M``, ``P10Y``, ``PXY``."""
-    unit = unit.lower().rstrip("s").replace("centurie", "century")
+    """TIMEX3 duration value: ``P3D``, ``PT5H30M``, ``P10Y``, ``PXY`` (``amount=None``: vague)."""
+    unit = _unit_key(unit)
     code, factor, is_time = _UNIT_CODE[unit]
-    prefix = "PT" if is_time else "P"
-    if unit == "weekend":
-        return "P2D" if amount == 1 else ("PXWE" if amount is None else f"P{_fmt(amount)}WE")
     if amount is None:
-        return f"{prefix}X{'DE' if unit == 'decade' else 'CE' if unit == 'century' else code}"
+        return ("PT" if is_time else "P") + "X" + {"decade": "DE", "century": "CE", "weekend": "WE"}.get(unit, code)
     amount *= factor
     if code == "Q":
         code, amount = "M", amount * 3
-    whole = int(amount)
-    frac = amount - whole
-    if frac and code in ("Y", "M", "D", "H") and unit not in ("second",):
-        sub_code, sub_factor, sub_time = {"Y": ("M", 12, False), "M": ("D", 30, False), "D": ("H", 24, True), "H": ("M", 60, True)}[code]
-        if code == "M" and is_time:
-            return f"PT{whole}M{int(frac * 60)}S"
-        sub = f"{int(round(frac * sub_factor))}{sub_code}"
-        if whole == 0:
-            return f"{'PT' if sub_time or is_time else 'P'}{sub}"
-        if sub_time and not is_time:
-            return f"P{whole}{code}T{sub}"
-        return f"{prefix}{whole}{code}{sub}"
-    return f"{prefix}{_fmt(amount)}{code}"
+    whole, frac = int(amount), amount - int(amount)
+    if frac and (code, is_time) not in _SUBUNIT:
+        return f"{'PT' if is_time else 'P'}{_fmt(amount)}{code}"
+    parts = [(whole, code, is_time)] if whole else []
+    if frac:
+        sub_code, sub_factor, sub_time = _SUBUNIT[(code, is_time)]
+        parts.append((round(frac * sub_factor), sub_code, sub_time))
+    date_part = "".join(f"{n}{c}" for n, c, t in parts if not t)
+    time_part = "".join(f"{n}{c}" for n, c, t in parts if t)
+    return "P" + date_part + ("T" + time_part if time_part else "")
 
 
 def _fmt(x: float) -> str:
@@ -277,7 +290,7 @@ def _fmt(x: float) -> str:
 
 def _granular_shift(dct: dt.date, unit: str, n: int) -> str:
     """The DCT shifted by ``n`` units, written at that unit's granularity."""
-    unit = unit.lower().rstrip("s").replace("centurie", "century")
+    unit = _unit_key(unit)
     if unit == "day":
         return (dct + dt.timedelta(days=n)).isoformat()
     if unit in ("week", "fortnight"):
@@ -307,7 +320,7 @@ _UNDERSPECIFIED = {
 
 def _relative(ctx: _Context, unit: str, n: int) -> _Norm:
     """A DATE ``n`` units from the DCT (underspecified without a DCT)."""
-    unit_key = unit.lower().rstrip("s").replace("centurie", "century")
+    unit_key = _unit_key(unit)
     if ctx.dct is None:
         return _Norm("DATE", _UNDERSPECIFIED[unit_key], "unresolved")
     return _Norm("DATE", _granular_shift(ctx.dct, unit_key, n), "dct")
@@ -325,18 +338,25 @@ Handler = Callable[[re.Match, _Context], "_Norm | None"]
 
 
 def _h_full_date(m: re.Match, ctx: _Context) -> _Norm | None:
-    month = _MONTH_OF[m["month"].rstrip(".").lower()]
-    day = int(re.match(r"\d+", m["day"]).group())
-    if m["year"]:
+    if m["day2"]:
+        return _month_day(ctx, m.start(), m.end(), m["month2"], m["day2"], m["year"], m["rel"])
+    return _month_day(ctx, m.start(), m.end(), m["month"], m["day"], m["year"], m["rel"])
+
+
+def _month_day(
+    ctx: _Context, start: int, end: int, month_word: str, day_word: str, year_word: str | None = None, rel: str | None = None
+) -> _Norm | None:
+    """A month-day date; without a year, the year comes from the DCT and the tense (or "last"/"next")."""
+    month = _MONTH_OF[month_word.rstrip(".").lower()]
+    day = int(re.match(r"\d+", day_word).group())
+    if year_word:
         try:
-            return _Norm("DATE", dt.date(_year(m["year"]), month, day).isoformat(), "absolute")
+            return _Norm("DATE", dt.date(_year(year_word), month, day).isoformat(), "absolute")
         except ValueError:
             return None
-    if month == 5 and m["month"] == "May" and not re.match(r"\d", m["day"]):
-        return None
     if ctx.dct is None:
         return _Norm("DATE", f"XXXX-{month:02d}-{day:02d}", "unresolved")
-    direction = ctx.direction(m.start(), m.end())
+    direction = {"last": -1, "next": 1}.get((rel or "").lower()) or ctx.direction(start, end)
     date = _resolve_month_day(month, day, ctx.dct, direction if direction == 1 else None)
     return _Norm("DATE", date.isoformat(), "dct") if date else None
 
@@ -361,6 +381,8 @@ def _h_month_year(m: re.Match, ctx: _Context) -> _Norm | None:
 def _h_month(m: re.Match, ctx: _Context) -> _Norm | None:
     word = m["month"]
     month = _MONTH_OF[word.rstrip(".").lower()]
+    if word.lower() in _MONTH_OF and word.lower() != _MONTH_NAMES[month][0].lower():
+        return None  # "Jan" without a period: a name ("Jan Kavan") more often than a month
     if month == 5 and word.startswith("M") and not m["rel"] and not re.search(
         r"\b(?:in|since|until|by|of|during|from|through|early|late|mid|last|this|next|and|or|to)[\s-]+$",
         ctx.text[max(m.start() - 12, 0):m.start()], re.I,
@@ -478,7 +500,7 @@ def _h_century(m: re.Match, ctx: _Context) -> _Norm | None:
     return _Norm("DATE", f"{int(m['n']) - 1:02d}", "absolute")
 
 
-def _h_quarter(m: re.Match, ctx: _Context) -> _Norm | None:
+def _h_quarter_of_year(m: re.Match, ctx: _Context) -> _Norm | None:
     q = _ORDINALS[m["ord"].lower()]
     if m["year"]:
         return _Norm("DATE", f"{_year(m['year'])}-Q{q}", "absolute")
@@ -502,19 +524,27 @@ def _h_half(m: re.Match, ctx: _Context) -> _Norm | None:
 
 
 def _h_ago(m: re.Match, ctx: _Context) -> _Norm | None:
-    unit = m["unit"].lower().rstrip("s").replace("centurie", "century")
+    unit = _unit_key(m["unit"])
     n = parse_number(m["num"]) if m["num"] else 1
-    sign = -1 if m["dir"].lower() in ("ago", "earlier", "before") else 1
+    sign = -1 if m["dir"].lower() in ("ago", "earlier") else 1
     if unit not in _UNDERSPECIFIED:
         return None
     if n is None or not float(n).is_integer():
         if sign < 0 and unit in ("year", "decade", "century"):
             return _Norm("DATE", "PAST_REF", "dct" if ctx.dct else "unresolved")
         return None
+    if unit == "year" and n == 1 and ctx.dct and _QUARTER_TALK.search(ctx.text, max(m.start() - 400, 0), m.start()):
+        y, mo = _shift_months(ctx.dct.year + sign, ctx.dct.month, -3)
+        return _Norm("DATE", f"{y}-Q{(mo - 1) // 3 + 1}", "dct")  # earnings report: the year-ago quarter
     return _relative(ctx, unit, sign * int(n))
 
 
+_QUARTER_TALK = re.compile(r"\bquarter(?:ly)?\b|-quarter\b", re.I)
+
+
 def _h_duration(m: re.Match, ctx: _Context) -> _Norm | None:
+    if re.fullmatch(r"an?\s+second", m.group(), re.I):
+        return None  # "a second term": an ordinal
     n = parse_number(m["num"]) if m["num"] else 1
     if m["num"] and n is None and not re.fullmatch(NUM, m["num"], re.I):
         return None
@@ -530,11 +560,9 @@ def _h_bare_units(m: re.Match, ctx: _Context) -> _Norm | None:
 
 _REF_WORDS = {
     "now": "PRESENT_REF", "currently": "PRESENT_REF", "nowadays": "PRESENT_REF", "the present": "PRESENT_REF",
-    "these days": "PRESENT_REF", "the moment": "PRESENT_REF", "right now": "PRESENT_REF", "current": "PRESENT_REF",
+    "these days": "PRESENT_REF", "the moment": "PRESENT_REF", "current": "PRESENT_REF",
     "recently": "PAST_REF", "the past": "PAST_REF", "previously": "PAST_REF", "formerly": "PAST_REF",
-    "lately": "PAST_REF", "in the past": "PAST_REF", "once": "PAST_REF", "recent": "PAST_REF",
-    "the future": "FUTURE_REF", "future": "FUTURE_REF", "soon": "FUTURE_REF", "the near future": "FUTURE_REF",
-    "the coming days": "FUTURE_REF",
+    "lately": "PAST_REF", "the future": "FUTURE_REF", "soon": "FUTURE_REF", "the near future": "FUTURE_REF",
 }
 
 
@@ -572,6 +600,11 @@ def _h_clock(m: re.Match, ctx: _Context) -> _Norm | None:
         return None
     if m["wd"]:
         date, anchor = _weekday_date(m, ctx)
+    elif m["month"]:
+        day = _month_day(ctx, m.start(), m.end(), m["month"], m["day"])
+        if day is None:
+            return None
+        date, anchor = day.value, day.anchor
     elif m["deictic"]:
         word = m["deictic"].lower()
         date = (ctx.dct + dt.timedelta(days=_DEICTIC_DAYS[word])).isoformat() if ctx.dct else "XXXX-XX-XX"
@@ -612,18 +645,24 @@ def _h_holiday(m: re.Match, ctx: _Context) -> _Norm | None:
             mo, d = _HOLIDAYS[name]
             return _Norm("DATE", f"XXXX-{mo:02d}-{d:02d}", "unresolved")
         return None
-    base = year or ctx.dct.year
+    if year:
+        return _Norm("DATE", _holiday_date(name, year).isoformat(), "absolute")
+    direction = ctx.direction(m.start(), m.end())
+    dates = [_holiday_date(name, y) for y in (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1)]
+    if direction > 0:
+        date = min(d for d in dates if d >= ctx.dct)
+    else:
+        date = max(d for d in dates if d <= ctx.dct)
+    return _Norm("DATE", date.isoformat(), "dct")
+
+
+def _holiday_date(name: str, year: int) -> dt.date:
+    """Date of a named holiday in ``year`` (US Thanksgiving and Election Day computed)."""
     if name in _HOLIDAYS:
-        mo, d = _HOLIDAYS[name]
-        if year:
-            return _Norm("DATE", dt.date(year, mo, d).isoformat(), "absolute")
-        date = _resolve_month_day(mo, d, ctx.dct, ctx.direction(m.start(), m.end()) if ctx.direction(m.start(), m.end()) == 1 else None)
-        return _Norm("DATE", date.isoformat(), "dct")
+        return dt.date(year, *_HOLIDAYS[name])
     if name.startswith("thanksgiving"):
-        date = _nth_weekday(base, 11, 3, 4)
-    else:  # election day: the Tuesday after the first Monday of November
-        date = _nth_weekday(base, 11, 0, 1) + dt.timedelta(days=1)
-    return _Norm("DATE", date.isoformat(), "absolute" if year else "dct")
+        return _nth_weekday(year, 11, 3, 4)
+    return _nth_weekday(year, 11, 0, 1) + dt.timedelta(days=1)  # Election Day
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
@@ -636,34 +675,56 @@ def _h_dct_year(m: re.Match, ctx: _Context) -> _Norm | None:
     return _relative(ctx, m["unit"], 0)
 
 
+def _h_reported_quarter(m: re.Match, ctx: _Context) -> _Norm | None:
+    """ "the quarter", "the latest quarter", "the year-ago quarter": the last completed quarter."""
+    if ctx.dct is None and not m["year"]:
+        return _Norm("DATE", "XXXX-QX", "unresolved")
+    year = int(m["year"]) if m["year"] else ctx.dct.year - (1 if m["ago"] or m["ago2"] else 0)
+    y, mo = _shift_months(year, ctx.dct.month if ctx.dct else 12, -3)
+    return _Norm("DATE", f"{y}-Q{(mo - 1) // 3 + 1}", "dct")
+
+
+def _h_the_year(m: re.Match, ctx: _Context) -> _Norm | None:
+    """ "the year ended March 31" is a DURATION; "for the (full/current) year" the DCT's year."""
+    if re.match(r"\s+(?:ended|ending|to)\b", ctx.text[m.end():m.end() + 8]):
+        return _Norm("DURATION", "P1Y", "absolute")
+    return _relative(ctx, "year", 0)
+
+
+def _h_year_end(m: re.Match, ctx: _Context) -> _Norm | None:
+    return _relative(ctx, "year", 0)
+
+
+def _h_weekend(m: re.Match, ctx: _Context) -> _Norm | None:
+    """ "the weekend": the nearest weekend in the tense direction."""
+    if ctx.dct is None:
+        return _Norm("DATE", "XXXX-WXX-WE", "unresolved")
+    saturday = _resolve_weekday(5, ctx.dct, ctx.direction(m.start(), m.end()))
+    return _Norm("DATE", _iso_week(saturday) + "-WE", "dct")
+
+
+_SPELLED_UNITS = {w: i for i, w in enumerate("oh one two three four five six seven eight nine".split())}
+
+
+def _h_spelled_year(m: re.Match, ctx: _Context) -> _Norm | None:
+    """ "nineteen ninety-six", "two thousand (and) one": a year written in words."""
+    if m["thousand"]:
+        rest = parse_number(m["rest"]) if m["rest"] else 0
+        return _Norm("DATE", str(2000 + int(rest or 0)), "absolute")
+    century = 1900 if m["cent"].lower() == "nineteen" else 1800
+    tail = m["tail"].lower().replace("-", " ").split()
+    if tail[0] == "oh":
+        value = _SPELLED_UNITS[tail[1]]
+    else:
+        value = int(parse_number(" ".join(tail)) or 0)
+    return _Norm("DATE", str(century + value), "absolute")
+
+
 # --------------------------------------------------------------------------- grammar
 def _rule(pattern: str, handler: Handler) -> tuple[re.Pattern, Handler]:
     return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.I), handler
 
 
-
-
-def _dispatch_full_date(m: re.Match, ctx: _Context) -> _Norm | None:
-    if m["day2"]:
-        fake = re.match(r"(?P<month>.*)\|(?P<day>.*)\|(?P<year>.*)", f"{m['month2']}|{m['day2']}|{m['year'] or ''}")
-        return _h_full_date(_Shifted(fake, m), ctx)
-    return _h_full_date(m, ctx)
-
-
-class _Shifted:
-    """A match view whose groups come from ``groups`` but whose span is ``outer``'s."""
-
-    def __init__(self, groups: re.Match, outer: re.Match):
-        self._groups, self._outer = groups, outer
-
-    def __getitem__(self, key: str) -> str | None:
-        return self._groups[key] or None
-
-    def start(self) -> int:
-        return self._outer.start()
-
-    def end(self) -> int:
-        return self._outer.end()
 
 
 def _h_numeric(m: re.Match, ctx: _Context) -> _Norm | None:
@@ -675,7 +736,7 @@ def _h_numeric(m: re.Match, ctx: _Context) -> _Norm | None:
     return _h_numeric_date(m, ctx)
 
 
-def _h_weekday_set_dispatch(m: re.Match, ctx: _Context) -> _Norm | None:
+def _h_weekday_set(m: re.Match, ctx: _Context) -> _Norm | None:
     if m["wd"]:
         weekday = _WEEKDAYS.index(m["wd"].lower()) + 1
         if m.group().lower().startswith("on"):
@@ -686,55 +747,65 @@ def _h_weekday_set_dispatch(m: re.Match, ctx: _Context) -> _Norm | None:
     return _Norm("SET", f"XXXX-WXX-{weekday}{part}", "absolute")
 
 
-def _h_season_dispatch(m: re.Match, ctx: _Context) -> _Norm | None:
+def _h_season(m: re.Match, ctx: _Context) -> _Norm | None:
     if not (m["rel"] or m["year"] or m.group().lower().startswith("the")):
         return None
     return _h_rel_season(m, ctx)
 
 
-def _h_quarter_dispatch(m: re.Match, ctx: _Context) -> _Norm | None:
+def _h_quarter(m: re.Match, ctx: _Context) -> _Norm | None:
     if m["year2"] and not m["year"]:
         q = _ORDINALS[m["ord"].lower()]
         return _Norm("DATE", f"{_year(m['year2'])}-Q{q}", "absolute")
-    return _h_quarter(m, ctx)
+    return _h_quarter_of_year(m, ctx)
 
 
 _RULES: list[tuple[re.Pattern, Handler]] = [
-    _rule(rf"(?:{_MOD})?(?:{WEEKDAY},?\s+)?(?:(?P<month>{MONTH})\s*(?P<day>{DAY})|(?P<day2>{DAY})\s+(?:of\s+)?(?P<month2>{MONTH}))"
-          rf"(?:,?\s+(?P<year>{YEAR}))?", _dispatch_full_date),
+    _rule(rf"(?:{_MOD})?(?:(?P<rel>last|next)\s+)?(?:{WEEKDAY},?\s+)?(?:(?P<month>{MONTH})\s*(?P<day>{DAY})|(?P<day2>{DAY})\s+(?:of\s+)?(?P<month2>{MONTH}))"
+          rf"(?:,?\s+(?P<year>{YEAR}))?", _h_full_date),
     _rule(r"(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])/(?P<y>\d{4}|\d{2})|(?P<y2>\d{4})-(?P<m2>1[0-2]|0[1-9])-(?P<d2>3[01]|[12]\d|0[1-9])", _h_numeric),
     _rule(rf"(?:{_MOD})?(?P<month>{MONTH})(?:,?\s+(?:of\s+)?(?P<year>{YEAR})|\s+(?:of\s+)?(?P<rel>this|last|next)\s+year)", _h_month_year),
     _rule(rf"(?:{_MOD})?(?:(?P<rel>last|this|next)\s+)?(?P<month>{MONTH})", _h_month),
-    _rule(rf"(?:{_MOD})?(?:(?P<rel>last|this|next|past|previous|coming)\s+)?(?P<wd>{WEEKDAY})(?:'s)?(?:\s+(?P<part>{PART}))?", _h_weekday),
-    _rule(rf"(?:every|each|on)\s+(?P<wd>{WEEKDAY})|(?P<wd2>{WEEKDAY})s(?:\s+(?P<part2>{PART})s?)?", _h_weekday_set_dispatch),
-    _rule(rf"(?:{_MOD})?(?P<word>today|yesterday|tomorrow|tonight)(?:\s+(?P<part>{PART}))?(?:'s)?", _h_deictic_day),
+    _rule(rf"(?:(?P<rel>last|this|next|past|previous|coming)\s+)?(?P<wd>{WEEKDAY})(?:\s+(?P<part>{PART}))?", _h_weekday),
+    _rule(rf"(?:every|each|on)\s+(?P<wd>{WEEKDAY})|(?P<wd2>{WEEKDAY})s(?:\s+(?P<part2>{PART})s?)?", _h_weekday_set),
+    _rule(rf"(?P<word>today|yesterday|tomorrow|tonight)(?:\s+(?P<part>{PART}))?", _h_deictic_day),
     _rule(rf"(?:{_MOD})?(?:(?P<rel>this|last)\s+(?P<part>morning|afternoon|evening|night))", _h_part_of_day),
-    _rule(rf"(?:{_MOD})?{REL}\s+(?:fiscal\s+)?(?P<unit>week|month|year|weekend|quarter|decade|century)(?:'s)?"
-          .replace(REL, f"(?P<rel>{REL})"), _h_rel_unit),
-    _rule(rf"(?:{_MOD})?(?:(?P<rel>{REL})\s+|the\s+)?(?P<season>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?P<year>{YEAR}))?", _h_season_dispatch),
-    _rule(rf"(?:{_MOD})?(?:fiscal\s+|calendar\s+)?{YEAR}(?:'s)?", _h_year),
+    _rule(rf"(?:{_MOD})?(?P<rel>{REL})\s+(?:fiscal\s+)?(?P<unit>week|month|year|weekend|quarter|decade|century)", _h_rel_unit),
+    _rule(rf"(?:{_MOD})?(?:(?P<rel>{REL})\s+|the\s+)?(?P<season>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?P<year>{YEAR}))?", _h_season),
+    _rule(rf"(?:{_MOD})?(?:fiscal\s+|calendar\s+)?{YEAR}", _h_year),
     _rule(rf"(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?(?:mid-)?(?P<decade>(?:1[5-9]|20)\d0)'?s", _h_decade),
     _rule(r"(?:the\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)[\s-]+century", _h_century),
-    _rule(rf"(?:(?P<rel>this\s+year's|last\s+year's|next\s+year's)\s+|(?P<year2>{YEAR})\s+|the\s+|its\s+)?(?:fiscal[\s-]+)?"
-          rf"(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter(?:\s+of\s+(?:fiscal\s+)?(?P<year>{YEAR}))?", _h_quarter_dispatch),
+    _rule(rf"(?:(?P<rel>this\s+year's|last\s+year's|next\s+year's)\s+|(?:the\s+)?(?P<year2>{YEAR})\s+|the\s+(?=\w+\s))?(?:fiscal[\s-]+)?"
+          rf"(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter(?:\s+of\s+(?:fiscal\s+)?(?P<year>{YEAR}))?", _h_quarter),
     _rule(rf"(?:the\s+)?(?P<ord>first|second)\s+half(?:\s+of\s+(?:the\s+year|(?:fiscal\s+)?(?P<year>{YEAR})))?", _h_half),
-    _rule(rf"{APPROX}?(?:(?P<num>{NUM})\s+)?(?:more\s+)?(?P<unit>{UNIT})(?:\s+or\s+so)?\s+(?P<dir>ago|earlier|later|before|hence|from\s+now)", _h_ago),
-    _rule(rf"{APPROX}?(?:the\s+(?:past|last|next|first|previous|coming|final|latest|remaining|following)\s+|(?:past|last|next|first|previous|coming)\s+|the\s+)?"
-          rf"(?P<num>{NUM})(?:\s+(?:more|additional|full|straight|consecutive|long))?[\s-]+(?P<unit>{UNIT})(?![\s-]+old)", _h_duration),
-    _rule(rf"(?:(?P<pre>the\s+(?:past|last|next|coming)\s+(?:few|several)|the\s+(?:past|last|next|coming)|recent|coming|several|many)\s+)?"
-          r"(?P<unit>years|months|weeks|days|decades|centuries|hours|minutes)(?![\s-]+old)", _h_bare_units),
-    _rule(r"the\s+near\s+future|the\s+(?:future|present|past)|these\s+days|right\s+now|now|currently|nowadays|recently|previously"
-          r"|formerly|lately|soon|(?<=\bat\s)the\s+moment", _h_ref),
     _rule(r"daily|weekly|monthly|annually|yearly|hourly|nightly|quarterly|biweekly", _h_set_adverb),
     _rule(rf"(?:every|each)\s+(?P<other>other\s+)?(?:(?P<num>{NUM})\s+)?(?P<unit>{UNIT})", _h_set_every),
     _rule(rf"(?P<det>a|an|per)\s+(?P<unit>day|week|month|year|hour|minute|quarter)", _h_set_per),
-    _rule(rf"(?P<clock>{CLOCK}){TZ}?(?:,?\s+(?:(?P<wd>{WEEKDAY})|(?P<deictic>today|yesterday|tomorrow|tonight)))?", _h_clock),
+    _rule(rf"{APPROX}?(?:(?P<num>{NUM})\s+)?(?:more\s+)?(?P<unit>{UNIT})(?:\s+or\s+so)?\s+(?P<dir>ago|earlier|later|hence|from\s+now)", _h_ago),
+    _rule(rf"{APPROX}?(?:the\s+(?:past|last|next|first|previous|coming|final|latest|remaining|following)\s+|(?:past|last|next|first|previous|coming)\s+|the\s+)?"
+          rf"(?P<num>{NUM})(?:\s+(?:more|additional|full|straight|consecutive|long))?\s+(?P<unit>{UNIT})(?![\s-]+old)", _h_duration),
+    _rule(rf"(?P<num>\d+|{_NUM_WORD})-(?P<unit>{UNIT})(?!-old)", _h_duration),
+    _rule(rf"(?:(?P<pre>the\s+(?:past|last|next|coming)\s+(?:few|several)|the\s+(?:past|last|next|coming)|recent|coming|several|many)\s+)?"
+          r"(?P<unit>years|months|weeks|days|decades|centuries|hours|minutes)(?![\s-]+old)", _h_bare_units),
+    _rule(r"the\s+near\s+future|the\s+(?:future|present|past)|these\s+days|now|currently|nowadays|recently|previously"
+          r"|formerly|lately|(?<!as\s)soon|(?<=\bat\s)the\s+moment|current(?!\s+(?:year|month|week|quarter))", _h_ref),
+    _rule(rf"(?P<clock>{CLOCK}){TZ}?(?:,?\s+(?:(?P<wd>{WEEKDAY})|(?P<deictic>today|yesterday|tomorrow|tonight)|(?P<month>{MONTH})\s*(?P<day>{DAY})))?", _h_clock),
     _rule(r"(?P<name>(?-i:Christmas(?:\s+(?:Day|Eve))?|New\s+Year(?:'|’)s\s+(?:Day|Eve)|Halloween|Valentine(?:'|’)s\s+Day"
           rf"|Independence\s+Day|Thanksgiving(?:\s+Day)?|Election\s+Day))(?:\s+(?P<year>{YEAR}))?", _h_holiday),
-    _rule(r"the\s+(?:end|beginning|start|middle|rest|remainder)\s+of\s+the\s+(?P<unit>year|month|week|decade|century)", _h_dct_year),
+    _rule(r"(?:the\s+(?:end|beginning|start|middle|rest|remainder)\s+of|(?:earlier|later)\s+in)\s+the\s+(?P<unit>year|month|week|decade|century)", _h_dct_year),
+    _rule(r"the\s+(?:(?P<ago>comparable\s+year-(?:ago|earlier)|year-(?:ago|earlier))\s+|(?:latest|most\s+recent|just-ended|fiscal)\s+)?quarter"
+          r"|(?:the\s+(?=\S+\s+(?:quarter|period)))?(?P<ago2>year-(?:ago|earlier))(?:\s+(?:quarter|period))?"
+          rf"|the\s+(?P<year>{YEAR})\s+period", _h_reported_quarter),
+    _rule(r"the\s+(?:full\s+|fiscal\s+|current\s+fiscal\s+|full\s+fiscal\s+)?year(?!\s+(?:\d|two|nineteen))", _h_the_year),
+    _rule(r"(?:the\s+)?year(?:-|\s+|'s\s+)end", _h_year_end),
+    _rule(r"the\s+weekend", _h_weekend),
+    _rule(r"(?:the\s+year\s+)?(?:(?P<cent>nineteen|eighteen)\s+(?P<tail>(?:oh[\s-]+)?(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
+          r"|(?<=the\syear\s)(?P<thousand>two\s+thousand)(?:\s+(?:and\s+)?(?P<rest>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty))?)", _h_spelled_year),
 ]
 
-_LEADING_WORDS = re.compile(r"^(?:(?:on|in|at|since|by|until|till|from|to|during|for|of|through|throughout|within|before|after|as|around)\s+)+", re.I)
+_LEADING_WORDS = re.compile(
+    r"^(?:(?:on|in|at|since|by|until|till|from|to|during|for|of|through|throughout|within|before|after|as|around|the|a|an)\s+)+", re.I
+)
 
 
 def _candidates(ctx: _Context) -> Iterator[tuple[int, int, int, _Norm]]:

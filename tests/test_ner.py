@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from spacy.tokens import Doc
 
+from analysis.errors import ParameterError
 from analysis.ner import Mention, document_entities
 
 SEED = "seeds/000_bf838fbfbc626702.txt"
@@ -73,6 +74,33 @@ def _texts(mentions: list[Mention]) -> list[tuple[str, str]]:
 )
 def test_span_repair(nlp, text: str, expected: list[tuple[str, str]]) -> None:
     assert _texts(document_entities(nlp(text))) == expected
+
+
+@pytest.mark.parametrize(
+    ("ents", "expected"),
+    [
+        # a trailing score and a spaced separator are cut off; an infix hyphen is kept
+        ([("Middlesbrough 0", "ORG")], [("Middlesbrough", "ORG")]),
+        ([("Dampier / Kaohsiung", "GPE")], [("Dampier", "GPE"), ("Kaohsiung", "GPE")]),
+        ([("Bre-X", "ORG")], [("Bre-X", "ORG")]),
+        # a lowercase word is never a name
+        ([("heifers", "PERSON")], []),
+    ],
+)
+def test_span_trimming(nlp, ents: list[tuple[str, str]], expected: list[tuple[str, str]]) -> None:
+    doc = _with_ents(nlp("Middlesbrough 0 beat Bre-X from Dampier / Kaohsiung with heifers ."), ents)
+    assert _texts(document_entities(doc, propagate=False)) == expected
+
+
+def test_table_rows_share_a_label(nlp) -> None:
+    text = "Standings :\nHereford 22 6 5 11 23 31 23\nCoventry 16 1 7 8 10 23 10\nDarlington 22 6 4 12 30 39 22"
+    doc = _with_ents(nlp(text), [("Hereford", "ORG"), ("Coventry", "GPE")])
+    assert _texts(document_entities(doc)) == [("Hereford", "ORG"), ("Coventry", "ORG"), ("Darlington", "ORG")]
+
+
+def test_unknown_caps_mode_is_refused(nlp) -> None:
+    with pytest.raises(ParameterError):
+        document_entities(nlp("Paris."), caps="shout")
 
 
 def test_surname_is_propagated_as_person(nlp) -> None:

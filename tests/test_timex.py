@@ -90,6 +90,14 @@ def _timexes(text: str, dct: dt.date | None = DCT) -> list[Timex]:
         ("The board meets every week.", ("every week", "SET", "P1W")),
         ("Dividends are paid annually.", ("annually", "SET", "P1Y")),
         ("The rally starts at 3 p.m. today.", ("3 p.m. today", "TIME", "2020-12-15T15:00")),
+        ("The offer expires at 5 p.m. EST Dec. 18.", ("5 p.m. EST Dec. 18", "TIME", "2020-12-18T17:00")),
+        ("The case will be heard in May.", ("May", "DATE", "2021-05")),
+        ("He was found on Thanksgiving Day.", ("Thanksgiving Day", "DATE", "2020-11-26")),
+        ("The plant opened in nineteen ninety-six.", ("nineteen ninety-six", "DATE", "1996")),
+        ("Profit rose 5% in the latest quarter.", ("the latest quarter", "DATE", "2020-Q3")),
+        ("The probe took 2 1/2 years.", ("2 1/2 years", "DURATION", "P2Y6M")),
+        ("The feud went on for years.", ("years", "DURATION", "PXY")),
+        ("The fee is $5 million a year.", ("a year", "SET", "P1Y")),
     ],
 )
 def test_relative_rules_with_dct(text: str, expected: tuple[str, str, str]) -> None:

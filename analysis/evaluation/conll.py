@@ -10,6 +10,7 @@ Run: ``python -m analysis.evaluation.conll FILE``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..ner import NAME_LABELS, document_entities
+from ..ner import CAPS_MODES, NAME_LABELS, document_entities
 from ..nlp import load_model
 
 #: spaCy label -> CoNLL type; labels not listed are dropped.
@@ -67,6 +68,14 @@ class ConllDocument:
 
     def flat_tags(self) -> list[str]:
         return [tag for sentence in self.tags for tag in sentence]
+
+    def chunks(self) -> set[Chunk]:
+        """Gold chunks, token indices over the whole document; none crosses a sentence."""
+        result, offset = set(), 0
+        for tags in self.tags:
+            result |= {(start + offset, end + offset, kind) for start, end, kind in gold_chunks(tags)}
+            offset += len(tags)
+        return result
 
 
 def read_conll(path: str | Path) -> list[ConllDocument]:
@@ -136,9 +145,10 @@ def bare_spans(doc: Doc, label_map: dict[str, str]) -> list[tuple[int, int, str]
     return [(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
 
 
-def document_spans(doc: Doc, label_map: dict[str, str]) -> list[tuple[int, int, str]]:
+def document_spans(doc: Doc, label_map: dict[str, str], caps: str = "recase", nlp: Language | None = None
+                   ) -> list[tuple[int, int, str]]:
     """:func:`document_entities` mentions as (start char, end char, CoNLL type)."""
-    mentions = document_entities(doc, labels=NAME_LABELS)
+    mentions = document_entities(doc, labels=NAME_LABELS, caps=caps, nlp=nlp)
     return [(m.start, m.end, label_map[m.label]) for m in mentions if m.label in label_map]
 
 
@@ -177,31 +187,37 @@ def evaluate_conll(path: str | Path, *, nlp: Language | None = None, map_misc: b
             only PER/ORG/LOC are predicted.
 
     Returns:
-        ``{"file", "scheme", "docs", "tokens", "seconds", "bare", "document_entities"}``;
-        the last two hold :func:`score` results.
+        ``{"file", "scheme", "docs", "tokens", "seconds", "bare", "document_entities",
+        "caps_ablation"}``: :func:`score` results of the bare model and of
+        ``document_entities``, and the PER/ORG/LOC micro-F1 of ``document_entities`` with
+        each way of reading ALL-CAPS sentences (``caps``).
     """
     began = time.perf_counter()
     nlp = nlp or load_model()
     label_map = {k: v for k, v in LABEL_MAP.items() if map_misc or v != "MISC"}
     documents = read_conll(path)
     gold: set = set()
-    predicted: dict[str, set] = {"bare": set(), "document_entities": set()}
+    systems = {"bare": lambda doc: bare_spans(doc, label_map)}
+    systems.update({f"caps={mode}": functools.partial(document_spans, label_map=label_map, caps=mode, nlp=nlp)
+                    for mode in CAPS_MODES})
+    predicted: dict[str, set] = {name: set() for name in systems}
     prepared = [d.text_and_offsets() for d in documents]
-    for n, (document, (text, starts, ends), doc) in enumerate(
-        zip(documents, prepared, nlp.pipe(t for t, _, _ in prepared))
+    for n, (document, (_, starts, ends), doc) in enumerate(
+        zip(documents, prepared, nlp.pipe(text for text, _, _ in prepared))
     ):
-        gold |= {(n, *c) for c in gold_chunks(document.flat_tags())}
-        predicted["bare"] |= {(n, *c) for c in align(bare_spans(doc, label_map), starts, ends)}
-        predicted["document_entities"] |= {
-            (n, *c) for c in align(document_spans(doc, label_map), starts, ends)
-        }
+        gold |= {(n, *c) for c in document.chunks()}
+        for name, spans in systems.items():
+            predicted[name] |= {(n, *c) for c in align(spans(doc), starts, ends)}
+    scores = {name: score(gold, chunks) for name, chunks in predicted.items()}
     return {
         "file": str(path),
-        "scheme": detect_scheme(d.flat_tags() for d in documents),
+        "scheme": detect_scheme(tags for d in documents for tags in d.tags),
         "docs": len(documents),
         "tokens": sum(len(s) for d in documents for s in d.tokens),
         "seconds": round(time.perf_counter() - began, 1),
-        **{system: score(gold, chunks) for system, chunks in predicted.items()},
+        "bare": scores["bare"],
+        "document_entities": scores[f"caps={CAPS_MODES[0]}"],
+        "caps_ablation": {name: scores[name]["micro_PER_ORG_LOC"]["f1"] for name in scores if name != "bare"},
     }
 
 

@@ -80,8 +80,8 @@ def vader_scores(sentences: Sequence[str]) -> np.ndarray:
 
 
 def _per_unique(sentences: Sequence[str], score: Callable[[str], float]) -> np.ndarray:
-    cache: dict[str, float] = {}
-    return np.array([cache.setdefault(s, score(s)) if s not in cache else cache[s] for s in sentences])
+    cache = {sentence: score(sentence) for sentence in dict.fromkeys(sentences)}
+    return np.array([cache[sentence] for sentence in sentences], dtype=float)
 
 
 @functools.lru_cache(maxsize=2)

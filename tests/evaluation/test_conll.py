@@ -52,8 +52,14 @@ def test_reader_and_scheme(tmp_path, content: str, scheme: str) -> None:
     assert len(docs) == 2
     assert [len(s) for s in docs[0].tokens] == [5, 6]
     assert conll.detect_scheme(d.flat_tags() for d in docs) == scheme
-    assert conll.gold_chunks(docs[0].flat_tags()) == GOLD_DOC0
-    assert conll.gold_chunks(docs[1].flat_tags()) == {(0, 1, "MISC"), (4, 5, "LOC")}
+    assert docs[0].chunks() == GOLD_DOC0
+    assert docs[1].chunks() == {(0, 1, "MISC"), (4, 5, "LOC")}
+
+
+def test_chunks_stop_at_sentence_end() -> None:
+    doc = conll.ConllDocument([["in", "Paris"], ["Lyon", "won"]], [["O", "I-LOC"], ["I-LOC", "O"]])
+    assert doc.chunks() == {(1, 2, "LOC"), (2, 3, "LOC")}
+    assert conll.gold_chunks(doc.flat_tags()) == {(1, 3, "LOC")}
 
 
 def test_text_and_offsets(tmp_path) -> None:
@@ -105,7 +111,7 @@ def test_conll2003_reader_counts(data_dir) -> None:
     if not path.is_file():
         pytest.skip(f"{path} not present")
     docs = conll.read_conll(path)
-    gold = [c for d in docs for c in conll.gold_chunks(d.flat_tags())]
+    gold = [c for d in docs for c in d.chunks()]
     assert len(docs) == 231
     assert sum(len(s) for d in docs for s in d.tokens) == 46435
     assert len(gold) == 5648

@@ -63,10 +63,10 @@ def value_period(value: str) -> tuple[str, pd.Timestamp | None, pd.Timestamp | N
     if m := re.fullmatch(r"(\d{2})XX", v):
         start = pd.Timestamp(int(m[1]) * 100, 1, 1)
         return "century", start, pd.Timestamp(int(m[1]) * 100 + 100, 1, 1)
-    if v.startswith("P"):
-        return "duration", None, None
     if v.endswith("_REF"):
         return "reference", None, None
+    if v.startswith("P"):
+        return "duration", None, None
     return "unknown", None, None
 
 
