@@ -214,7 +214,7 @@ def plot_timeline(tl: pd.DataFrame, *, title: str | None = None, max_label: int 
     handles = [plt.Line2D([], [], marker="o", ls="", color=_GRAN_COLORS["day"], label="day"),
                plt.Rectangle((0, 0), 1, 1, color=_GRAN_COLORS["month"], alpha=0.6, label="month"),
                plt.Rectangle((0, 0), 1, 1, color=_GRAN_COLORS["year"], alpha=0.6, label="year")]
-    ax.legend(handles=handles, fontsize=8, loc="upper left", title="granularity", title_fontsize=8)
+    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
     ax.set_title(title or "Timeline (TIMEX3 values)")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()

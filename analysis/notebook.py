@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,28 @@ def open_article(article_path: str, *, published: str = "", title: str = "", out
     return load_article(resolve_path(article_path), published=published or None, title=title or None, outlet=outlet or None)
 
 
+_ENGLISH_WORDS = frozenset(
+    "the a an and or but of to in on at for with by from as is are was were be been has have had "
+    "it its this that these those he she they we you his her their our not no said will would".split()
+)
+
+
+def looks_english(article: Article) -> bool:
+    """False when the sidecar/page says another language, or the text has few English function words.
+
+    Every analysis (spaCy, TextBlob, VADER, the TIMEX rules) is English-only; a report on other
+    text must say so rather than show confident nonsense.
+    """
+    if article.language:
+        return article.language.lower().startswith("en")
+    words = re.findall(r"[^\W\d_]+", " ".join([article.title, *article.paragraphs]).lower())
+    if len(words) < 12:
+        return True  # too short to judge
+    return sum(w in _ENGLISH_WORDS for w in words) / len(words) >= 0.12
+
+
 def article_header(article: Article) -> str:
-    """HTML block with the escaped title and metadata, flagging an inferred or missing date."""
+    """HTML block with the escaped title and metadata, flagging an inferred or missing date and non-English text."""
     if article.published is None:
         date = "publication date unknown (relative dates left unresolved)"
     elif article.published_source == "inferred":
@@ -71,7 +92,14 @@ def article_header(article: Article) -> str:
     else:
         date = f"published {article.published:%Y-%m-%d} (from {article.published_source})"
     meta = " · ".join(x for x in (article.outlet or "", date, f"{len(article.paragraphs)} paragraphs", f"source: {Path(article.source).name}") if x)
-    return f"<h2>{html.escape(article.title or '(untitled)')}</h2><p><em>{html.escape(meta)}</em></p>"
+    warn = ""
+    if not article.paragraphs:
+        warn += "<p><strong>Only a title: the article has no body text.</strong></p>"
+    if not looks_english(article):
+        lang = f" ({article.language})" if article.language else ""
+        warn += (f"<p><strong>This article does not look like English{html.escape(lang)}: the analyses are "
+                 "English-only, so the scores, entities and dates below are unreliable.</strong></p>")
+    return f"<h2>{html.escape(article.title or '(untitled)')}</h2><p><em>{html.escape(meta)}</em></p>{warn}"
 
 
 def show_figure(fig: Figure, alt: str) -> None:
@@ -104,10 +132,19 @@ def show_text(text: str, tag: str = "p") -> None:
     show_html(f"<{tag}>{html.escape(text)}</{tag}>")
 
 
+_TABLE_STYLE = (
+    "<style>.report-table td,.report-table th{text-align:left;vertical-align:top;padding:2px 8px}"
+    ".report-table{border-collapse:collapse;font-size:13px}.report-table tr:nth-child(even){background:#f6f6f6}</style>"
+)
+
+
 def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = None) -> None:
     """Display a DataFrame as an escaped HTML table (article text never becomes markup)."""
-    shown = df.head(max_rows)
-    table = shown.to_html(index=False, escape=True, border=0, classes="dataframe", na_rep="")
+    shown = df.head(max_rows).copy()
+    for col in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[col]):
+            shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
+    table = _TABLE_STYLE + shown.to_html(index=False, escape=True, border=0, classes="dataframe report-table", na_rep="")
     more = f"<p><em>{len(df) - max_rows} more rows in the CSV.</em></p>" if len(df) > max_rows else ""
     cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
     show_html(cap + table + more)

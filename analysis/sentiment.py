@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from textblob import TextBlob
 
 from .nlp import parse
@@ -199,7 +200,8 @@ def plot_sentiment_arc(sentences: pd.DataFrame, *, window: int = 3, title: str |
     ax.set_xlabel("sentence (hollow markers: quotations)")
     ax.set_ylabel("score")
     ax.set_title(title or "Sentiment arc")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
