@@ -49,3 +49,14 @@ clean:
 	rm -rf reports/*/ reports/index.html .cache .pytest_cache .jupyter-home
 
 .PHONY: help install report test lab clean
+
+## sweep: run the example parameter sweep sweeps/seed-grid.yaml (summary in sweeps/out/seed-grid/)
+sweep: $(STAMP)
+	$(PY) -m analysis sweep sweeps/seed-grid.yaml
+
+## corpus: analyse CORPUS (default seeds/) on Dask into reports/corpus/*.parquet and render its notebook
+corpus: $(STAMP)
+	$(PY) -m analysis corpus $(or $(CORPUS),seeds) --out reports/corpus
+	$(PY) -c "from analysis.report import execute; from pathlib import Path; execute('corpus', Path('reports/corpus/corpus.ipynb'), {'corpus_dir': str(Path('reports/corpus').resolve())})"
+
+.PHONY: sweep corpus

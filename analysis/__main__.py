@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {report,evaluate,train} ...``.
+"""Command line: ``python -m analysis {report,evaluate,train,corpus,sweep} ...``.
 
 Errors a user can fix (bad input, bad parameters) print one line and exit 2; no traceback.
 """
@@ -43,6 +43,18 @@ def _train(args: argparse.Namespace) -> int:
     return main_train(args.rest)
 
 
+def _corpus(args: argparse.Namespace) -> int:
+    from .corpus import run_cli
+
+    return run_cli(args)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .sweep import run_cli
+
+    return run_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("what", choices=["sentiment"])
     tr.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the trainer")
     tr.set_defaults(func=_train)
+
+    co = sub.add_parser("corpus", help="analyse a corpus on Dask into Parquet tables (articles, sentences, entities, timexes, errors)")
+    co.add_argument("inputs", nargs="+", help="article files, folders, globs or JSON Lines files")
+    co.add_argument("--out", required=True, help="output folder for the Parquet tables")
+    co.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (default: a local cluster)")
+    co.add_argument("--partition-size", type=int, default=40, help="articles per Dask task (default 40)")
+    co.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
+    co.add_argument("--quiet", action="store_true", help="no progress bar")
+    co.set_defaults(func=_corpus)
+
+    sw = sub.add_parser("sweep", help="execute notebooks over articles x a parameter grid described in a YAML file")
+    sw.add_argument("spec", help="sweep YAML (articles, notebooks, parameters, output)")
+    sw.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    sw.add_argument("--force", action="store_true", help="redo every run, not only missing or failed ones")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=_sweep)
     return parser
 
 

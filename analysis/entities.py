@@ -234,3 +234,122 @@ def frequency_alt_text(freq: pd.DataFrame, *, top: int = 15) -> str:
     head = freq.nlargest(min(top, 8), "mentions")
     return "Bar chart of the most mentioned entities: " + ", ".join(
         f"{e} ({f}) {n}" for e, f, n in zip(head["entity"], head["family"], head["mentions"])) + "."
+
+
+DESCRIPTOR_COLUMNS = ["article_id", "start", "end", "text", "entity", "kind", "role", "sent_index"]
+
+
+def descriptor_mentions(article: Article, *, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Role descriptions that refer to a PERSON entity ("the Russian president" → Vladimir Putin).
+
+    Counted apart from name mentions (never merged into :func:`entity_frequency`). General
+    rules on the dependency parse, no lists of titles:
+
+    * **title**: the modifiers right before a PERSON name ("former Vice President Joe Biden",
+      "Putin’s spokesperson Dmitry Peskov");
+    * **appositive**: a short (at most 6 words) common-noun appositive set off by a comma after
+      a PERSON name ("Putin, Russia’s autocratic leader,");
+    * **repeated**: a later (or earlier) definite noun phrase ("the ...", "Russia’s ...") whose
+      head is a role noun of a title or appositive above. It resolves to the one PERSON whose
+      title/appositive names the same country (GPE/NORP: "the Russian president",
+      "The President of Russia"), else, without a country, to the one PERSON already mentioned
+      that holds that role ("the president-elect" when Biden is the only president named so
+      far). Ambiguous phrases are left out.
+
+    Returns:
+        One row per descriptor, in text order: ``article_id``; ``start``, ``end`` (offsets in
+        ``article.text``); ``text``; ``entity`` (canonical PERSON); ``kind``
+        (``title``/``appositive``/``repeated``); ``role`` (head noun, lower case);
+        ``sent_index``.
+    """
+    doc = parse(article.text)
+    if mentions is None:
+        mentions = entity_mentions(article)
+    sent_starts = [s.start_char for s in doc.sents]
+    span_of = {}  # token index -> (entity, label) for tokens inside a name mention
+    for r in mentions.itertuples():
+        span = doc.char_span(int(r.start), int(r.end), alignment_mode="expand")
+        if span is not None:
+            for t in span:
+                span_of[t.i] = (r.entity, r.entity_label)
+    places = {e: lab for e, lab in span_of.values() if lab in ("GPE", "NORP")}
+
+    def countries(tokens) -> set[str]:
+        out = set()
+        for t in tokens:
+            ent = span_of.get(t.i)
+            if ent and ent[1] in ("GPE", "NORP"):
+                out.add(ent[0])
+            elif t.pos_ in ("ADJ", "PROPN") and t.text[:1].isupper():  # "Russian" -> "Russia"
+                out.update(p for p in places if len(p) >= 4 and t.text.startswith(p))
+        return {next((p for p in places if places[p] == "GPE" and len(p) >= 4 and c.startswith(p)), c) for c in out}
+
+    rows, anchors, used = [], [], set()
+
+    def add(tokens, entity, kind, role):
+        tokens = sorted(tokens, key=lambda t: t.i)
+        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+        used.update(t.i for t in tokens)
+        rows.append({"article_id": article.id, "start": start, "end": end, "text": doc.text[start:end], "entity": entity,
+                     "kind": kind, "role": role, "sent_index": _bisect_right(sent_starts, start) - 1})
+        return tokens
+
+    person_spans = sorted({(i, e) for i, (e, lab) in span_of.items() if lab == "PERSON"})
+    seen_first: dict[str, int] = {}
+    for i, e in person_spans:
+        seen_first.setdefault(e, i)
+    for i, e in person_spans:
+        if i - 1 in span_of and span_of[i - 1][0] == e:
+            continue  # not the first token of the name
+        last = i
+        while last + 1 in span_of and span_of[last + 1][0] == e:
+            last += 1
+        name = set(range(i, last + 1))
+        # title: contiguous modifiers to the left attached into the name
+        run, j = [], i - 1
+        while j >= 0 and doc[j].dep_ in ("compound", "amod", "poss", "case", "nmod") and not doc[j].is_space \
+                and (doc[j].head.i in name or doc[j].head.i in {t.i for t in run}
+                     or (doc[j].dep_ == "case" and doc[j].head.i == j - 1)) and doc[j].i not in used:
+            if span_of.get(j, ("", ""))[1] == "PERSON" and doc[j].dep_ != "poss":
+                break
+            run.append(doc[j])
+            j -= 1
+        nouns = [t for t in run if t.pos_ in ("NOUN", "PROPN") and t.i not in span_of]
+        if nouns:
+            head = max(nouns, key=lambda t: t.i)
+            toks = add(run, e, "title", head.lemma_.lower())
+            anchors.append((e, head.lemma_.lower(), countries(toks)))
+        # appositive common noun
+        for t in name:
+            for c in doc[t].children:
+                sub = list(c.subtree)
+                if c.dep_ == "appos" and c.pos_ == "NOUN" and c.i not in span_of and len(sub) <= 6 \
+                        and sub[0].i > 0 and doc[sub[0].i - 1].text == "," and not any(t.i in span_of and span_of[t.i][1] == "PERSON" for t in sub):
+                    toks = add(sub, e, "appositive", c.lemma_.lower())
+                    anchors.append((e, c.lemma_.lower(), countries(toks)))
+    roles = {r for _, r, _ in anchors}
+    for tok in doc:
+        if tok.i in used or tok.i in span_of or tok.pos_ not in ("NOUN", "PROPN") or tok.lemma_.lower() not in roles:
+            continue
+        head = tok
+        if tok.dep_ == "compound" and tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and tok.head.i == tok.i + 2:
+            head = tok.head  # "president-elect"
+        elif tok.dep_ in ("compound", "amod"):
+            continue  # a modifier of another noun ("presidential election", "President Trump")
+        left = [c for c in head.lefts if c.dep_ in ("det", "poss", "amod", "compound", "case", "punct") or c.i == tok.i]
+        if not any(c.dep_ == "det" and c.lower_ == "the" or c.dep_ == "poss" for c in left):
+            continue
+        toks = [t for c in left for t in c.subtree] + [head]
+        toks += [t for c in head.rights if c.dep_ == "prep" and c.lower_ == "of" for t in c.subtree]
+        if any(t.i in span_of and span_of[t.i][1] == "PERSON" for t in toks):
+            continue
+        role = tok.lemma_.lower()
+        place = countries(toks)
+        if place:
+            cands = {e for e, r, c in anchors if c & place}
+        else:
+            cands = {e for e, r, c in anchors if r == role and seen_first.get(e, 10**9) < tok.i}
+        if len(cands) == 1:
+            add(toks, next(iter(cands)), "repeated", role)
+    df = pd.DataFrame(rows, columns=DESCRIPTOR_COLUMNS)
+    return df.sort_values("start").reset_index(drop=True)

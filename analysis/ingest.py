@@ -25,7 +25,10 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 SIDECAR_SUFFIX = ".meta.yml"
-MAX_BYTES = 50 * 1024 * 1024
+#: Largest article file read (HTML pages carry markup; a news story is rarely over 100 kB of text).
+MAX_BYTES = 5 * 1024 * 1024
+#: Longest article text analysed: spaCy's default ``nlp.max_length``; checked before cleaning.
+MAX_CHARS = 1_000_000
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -106,6 +109,8 @@ def read_sidecar(path: Path) -> dict[str, Any]:
         meta = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise ArticleError(sidecar, f"invalid YAML sidecar ({str(err).splitlines()[0]})") from None
+    except ValueError as err:  # YAML timestamps are built eagerly: published: 2020-02-30
+        raise ArticleError(sidecar, f"impossible date in the sidecar ({err}); expected a real YYYY-MM-DD") from None
     if not isinstance(meta, dict):
         raise ArticleError(sidecar, "sidecar must be a mapping of title/outlet/published/language")
     return meta
@@ -129,6 +134,8 @@ def build_article(
     Raises:
         ArticleError: when nothing but whitespace is left.
     """
+    if len(raw) > MAX_CHARS:
+        raise ArticleError(source, f"article text is {len(raw):,} characters, over the {MAX_CHARS:,} limit for one article")
     result = clean_text(raw)
     if not result.text.strip():
         raise ArticleError(source, "empty article (no text after cleaning)")

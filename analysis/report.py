@@ -23,7 +23,7 @@ from typing import Iterable
 import pandas as pd
 
 from .config import NOTEBOOKS_DIR
-from .errors import AnalysisError, ArticleError
+from .errors import AnalysisError, ArticleError, ParameterError
 from .ingest import expand_inputs, load_article, parse_date
 from .notebook import write_atomic
 
@@ -67,26 +67,68 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
 
+#: The lab template minus the scripts it loads from a CDN (require.js, MathJax, mermaid): the
+#: reports hold no widgets, math or diagrams, and must open offline without console errors.
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
 def html_exporter():
-    """nbconvert HTML exporter without code cells or prompts (figures stay embedded)."""
+    """nbconvert HTML exporter without code cells, prompts or CDN scripts (figures stay embedded)."""
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file="offline.html.j2",
+        extra_loaders=[DictLoader({"offline.html.j2": _OFFLINE_TEMPLATE})],
+    )
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     return exporter
 
 
+_TYPES = {"str": (str,), "int": (int,), "float": (float, int), "bool": (bool,)}
+
+
+def check_notebook_parameters(notebook: str, parameters: dict) -> None:
+    """Reject parameters the notebook does not declare, or of the wrong type, before running it.
+
+    papermill only logs a warning for an unknown name (a typo would silently keep the default).
+
+    Raises:
+        ParameterError: one line naming the notebook, the parameter and what it accepts.
+    """
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(NOTEBOOKS_DIR / f"{notebook}.ipynb"))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ParameterError(
+            f"{notebook} notebook: unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+            f" (it takes {', '.join(declared)})")
+    for name, value in parameters.items():
+        want = declared[name].get("inferred_type_name")
+        types = _TYPES.get(want or "")
+        if types and (not isinstance(value, types) or (isinstance(value, bool) and want != "bool")):
+            raise ParameterError(f"{notebook} notebook: parameter {name!r} must be {want}, got {type(value).__name__} {value!r}")
+
+
 def execute(notebook: str, output: Path, parameters: dict, *, kernel_name: str | None = None) -> Path:
     """Execute one report notebook with papermill and render it to HTML next to it.
 
     Raises:
+        ParameterError: an unknown parameter or one of the wrong type (nothing is run).
         papermill.PapermillExecutionError: a cell failed (the executed notebook is still written).
     """
     import nbformat
     import papermill as pm
 
+    check_notebook_parameters(notebook, parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
     pm.execute_notebook(
         str(NOTEBOOKS_DIR / f"{notebook}.ipynb"),
@@ -114,7 +156,7 @@ def render_article(path: str | Path, out_dir: str | Path, *, published: str = ""
     try:
         article = load_article(path, published=published or None)
     except AnalysisError as err:
-        report.error = str(err) if isinstance(err, ArticleError) else f"{path}: {err}"
+        report.error = str(err) if isinstance(err, ArticleError) or str(err).startswith(str(path)) else f"{path}: {err}"
         report.seconds = time.perf_counter() - start
         return report
     report.article_id, report.title = article.id, article.title
@@ -207,8 +249,18 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
     paths = expand_inputs(inputs)
     from tqdm.auto import tqdm
 
+    from .ingest import JSONL_SUFFIXES, article_id
+
     reports = []
+    first_by_id: dict[str, Path] = {}
     for path in tqdm(paths, desc="articles", unit="article", disable=not progress or len(paths) < 2):
+        aid = article_id(path.name) if path.suffix.lower() not in JSONL_SUFFIXES else None
+        if aid is not None and aid in first_by_id:  # e.g. a/x.txt and b/x.txt: one would overwrite the other
+            reports.append(ArticleReport(source=str(path), error=f"{path}: same report folder {aid!r} as "
+                                         f"{first_by_id[aid]}; rename one of the files"))
+            continue
+        if aid is not None:
+            first_by_id[aid] = path
         reports.append(render_article(path, out_dir, published=published))
     write_index(reports, out_dir)
     return reports

@@ -1,0 +1,490 @@
+"""Corpus runs on Dask: every article of a corpus through every analysis, into Parquet tables.
+
+``run_corpus(inputs, out_dir)`` expands the inputs (files, folders, globs, JSON Lines), cuts the
+sorted paths into coarse partitions and analyses each partition on a Dask worker: the spaCy
+model is loaded once per worker process, the partition's texts go through ``nlp.pipe`` and the
+resulting ``Doc`` objects are handed to the analyses through the in-memory parse cache of
+:mod:`analysis.nlp` (so nothing is parsed twice and no per-article cache file is written).
+
+Output folder (one Parquet file per table, rows in a deterministic order, so two runs over
+the same inputs with the same ``partition_size`` are byte-identical)::
+
+    OUT/articles.parquet   one row per article (doc_id, path, topic, title, counts, mean scores)
+    OUT/sentences.parquet  sentence sentiment (analysis.sentiment.sentence_sentiment)
+    OUT/entities.parquet   name mentions (analysis.entities.entity_mentions)
+    OUT/timexes.parquet    temporal expressions (analysis.chronology.timeline)
+    OUT/errors.parquet     path, error: articles that could not be read or analysed
+
+``doc_id`` (column ``article_id`` in the per-article tables) is the article's path relative to
+the common folder of the inputs, e.g. ``business/001.txt``: unique across topic folders, unlike
+the file stem. ``topic`` is the name of the article's parent folder.
+
+The notebook ``notebooks/corpus.ipynb`` reads the folder with the helpers at the end of this module.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .errors import AnalysisError, ArticleError
+from .ingest import JSONL_SUFFIXES, expand_inputs
+
+#: Default number of articles per Dask task.
+PARTITION_SIZE = 40
+TABLES = ("articles", "sentences", "entities", "timexes", "errors")
+
+
+def _schemas():
+    import pyarrow as pa
+
+    s, i, f, b, ts = pa.string(), pa.int64(), pa.float64(), pa.bool_(), pa.timestamp("us")
+    return {
+        "articles": pa.schema([
+            ("article_id", s), ("path", s), ("topic", s), ("file_id", s), ("title", s), ("published", ts),
+            ("published_source", s), ("outlet", s), ("n_paragraphs", i), ("n_chars", i), ("n_sentences", i),
+            ("n_mentions", i), ("n_timexes", i), ("mean_polarity", f), ("mean_vader", f),
+        ]),
+        "sentences": pa.schema([
+            ("article_id", s), ("sent_index", i), ("paragraph", i), ("start", i), ("end", i), ("text", s),
+            ("polarity", f), ("subjectivity", f), ("vader_compound", f), ("vader_pos", f), ("vader_neu", f),
+            ("vader_neg", f), ("quote_share", f), ("is_quote", b),
+        ]),
+        "entities": pa.schema([
+            ("article_id", s), ("start", i), ("end", i), ("text", s), ("label", s), ("entity", s),
+            ("entity_label", s), ("source", s), ("sent_index", i),
+        ]),
+        "timexes": pa.schema([
+            ("article_id", s), ("start", i), ("end", i), ("expression", s), ("type", s), ("value", s),
+            ("granularity", s), ("date", ts), ("date_end", ts), ("anchor", s), ("sent_index", i), ("event", s),
+            ("entities", s), ("sentence", s), ("published", ts), ("published_source", s),
+        ]),
+        "errors": pa.schema([("path", s), ("error", s)]),
+    }
+
+
+#: Sort keys of each table: the order rows are written in.
+SORT_KEYS = {
+    "articles": ["article_id"],
+    "sentences": ["article_id", "sent_index"],
+    "entities": ["article_id", "start", "end"],
+    "timexes": ["article_id", "start", "end"],
+    "errors": ["path"],
+}
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def doc_ids(paths: list[Path]) -> dict[str, str]:
+    """Path → unique id: the path relative to the common folder of all paths (``/`` separated)."""
+    if not paths:
+        return {}
+    resolved = [os.path.abspath(p) for p in paths]
+    parents = [os.path.dirname(p) for p in resolved]
+    common = os.path.commonpath(parents) if len(set(parents)) > 1 else parents[0]
+    return {str(p): Path(os.path.relpath(r, common)).as_posix() for p, r in zip(paths, resolved)}
+
+
+def partition(paths: list[Any], size: int) -> list[list[Any]]:
+    """Consecutive chunks of ``size`` items (the last one shorter)."""
+    if size < 1:
+        raise AnalysisError(f"partition_size must be at least 1, got {size}")
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
+
+
+def _load_partition(items: list[tuple[str, str]]):
+    """(doc_id, path) pairs → list of (doc_id, path, Article) and error rows."""
+    from .ingest import load_article, load_jsonl
+    from .errors import ParameterError
+
+    loaded, errors = [], []
+    for doc_id, path in items:
+        p = Path(path)
+        try:
+            if p.suffix.lower() in JSONL_SUFFIXES and p.exists():
+                for n, art in enumerate(load_jsonl(p), start=1):
+                    if isinstance(art, ArticleError):
+                        errors.append({"path": art.source, "error": _one_line(art)})
+                    else:
+                        loaded.append((f"{doc_id}:{n}", path, art))
+            else:
+                loaded.append((doc_id, path, load_article(p)))
+        except (ArticleError, ParameterError) as err:
+            errors.append({"path": path, "error": _one_line(err)})
+        except Exception as err:  # noqa: BLE001 - a broken file is recorded, the run goes on
+            errors.append({"path": path, "error": f"{type(err).__name__}: {_one_line(err)}"})
+    return loaded, errors
+
+
+def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = 64) -> dict[str, pd.DataFrame]:
+    """Load and analyse a partition of articles in this process; return the five tables.
+
+    The model is loaded once per process (``load_model`` is cached); the texts are parsed with
+    ``nlp.pipe`` and each ``Doc`` is put in :mod:`analysis.nlp`'s memory cache just before the
+    analyses of its article run, then removed.
+    """
+    from . import nlp as nlpmod
+    from .chronology import timeline
+    from .entities import entity_mentions
+    from .sentiment import sentence_sentiment
+
+    nlp = nlpmod.load_model()
+    loaded, errors = _load_partition(items)
+    rows: dict[str, list[pd.DataFrame]] = {"sentences": [], "entities": [], "timexes": []}
+    articles = []
+    docs = nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size)
+    for (doc_id, path, art), doc in zip(loaded, docs):
+        key = nlpmod.cache_key(art.text, nlp)
+        nlpmod._MEMORY[key] = doc
+        try:
+            sents = sentence_sentiment(art)
+            ments = entity_mentions(art)
+            tl = timeline(art)
+        except Exception as err:  # noqa: BLE001 - one failed article never stops the run
+            errors.append({"path": path, "error": f"analysis failed: {type(err).__name__}: {_one_line(err)}"})
+            continue
+        finally:
+            nlpmod._MEMORY.pop(key, None)
+        for name, df in (("sentences", sents), ("entities", ments), ("timexes", tl)):
+            df = df.copy()
+            df["article_id"] = doc_id
+            rows[name].append(df)
+        articles.append({
+            "article_id": doc_id,
+            "path": path,
+            "topic": Path(path).parent.name,
+            "file_id": art.id,
+            "title": art.title,
+            "published": pd.Timestamp(art.published) if art.published else pd.NaT,
+            "published_source": art.published_source,
+            "outlet": art.outlet,
+            "n_paragraphs": len(art.paragraphs),
+            "n_chars": len(art.text),
+            "n_sentences": len(sents),
+            "n_mentions": len(ments),
+            "n_timexes": len(tl),
+            "mean_polarity": float(sents["polarity"].mean()) if len(sents) else float("nan"),
+            "mean_vader": float(sents["vader_compound"].mean()) if len(sents) else float("nan"),
+        })
+    schemas = _schemas()
+    out = {"articles": pd.DataFrame(articles, columns=schemas["articles"].names),
+           "errors": pd.DataFrame(errors, columns=["path", "error"])}
+    for name, parts in rows.items():
+        parts = [p for p in parts if len(p)]
+        out[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=schemas[name].names)
+    for name, df in out.items():
+        out[name] = df.sort_values(SORT_KEYS[name], kind="stable").reset_index(drop=True)[schemas[name].names]
+    return out
+
+
+def _to_arrow(df: pd.DataFrame, schema):
+    import pyarrow as pa
+
+    cols = []
+    for field in schema:
+        col = df[field.name] if field.name in df else pd.Series([None] * len(df), dtype=object)
+        if pa.types.is_timestamp(field.type):
+            col = pd.to_datetime(col).astype("datetime64[us]")
+        elif pa.types.is_string(field.type):
+            col = col.astype(object).where(col.notna(), None)
+        cols.append(pa.array(col, type=field.type, from_pandas=True))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+class _TableWriters:
+    """One Parquet file per table, written partition by partition, in partition order."""
+
+    def __init__(self, out_dir: Path):
+        import pyarrow.parquet as pq
+
+        self.out_dir = out_dir
+        self.schemas = _schemas()
+        self.tmp = {n: out_dir / f".{n}.parquet.tmp" for n in TABLES}
+        self.writers = {n: pq.ParquetWriter(self.tmp[n], self.schemas[n], compression="zstd") for n in TABLES}
+        self.counts = Counter()
+
+    def write(self, tables: dict[str, pd.DataFrame]) -> None:
+        for name in TABLES:
+            df = tables[name]
+            if len(df):
+                self.writers[name].write_table(_to_arrow(df, self.schemas[name]))
+                self.counts[name] += len(df)
+
+    def close(self, ok: bool) -> None:
+        for name, w in self.writers.items():
+            w.close()
+            if ok:
+                os.replace(self.tmp[name], self.out_dir / f"{name}.parquet")
+            else:
+                self.tmp[name].unlink(missing_ok=True)
+
+
+def _warm() -> str:
+    from .nlp import load_model
+
+    load_model()
+    return "ok"
+
+
+def run_corpus(
+    inputs: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    scheduler: str | None = None,
+    partition_size: int = PARTITION_SIZE,
+    n_workers: int = 2,
+    progress: bool = False,
+    max_in_flight: int | None = None,
+) -> dict:
+    """Analyse every article in ``inputs`` on Dask and write the Parquet tables to ``out_dir``.
+
+    Args:
+        inputs: article files, folders, globs, JSON Lines files.
+        out_dir: output folder (created).
+        scheduler: address of a running Dask scheduler (``tcp://host:port``); default: a
+            ``LocalCluster(n_workers, threads_per_worker=1, processes=True)`` for this run.
+        partition_size: articles per Dask task (coarse: the model work is batched per task).
+        n_workers: worker processes of the local cluster.
+        progress: show a tqdm progress bar over partitions.
+        max_in_flight: partitions submitted at once (default ``4 * workers``); bounds memory.
+
+    Returns:
+        ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "errors": n,
+        "partitions": n, "seconds": s, "out_dir": str, "tables": {name: path}}``.
+        Articles that fail are rows of ``errors.parquet``; the run does not stop for them.
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = sorted(expand_inputs(inputs), key=lambda p: os.path.abspath(p))
+    ids = doc_ids(paths)
+    items = sorted(((ids[str(p)], str(p)) for p in paths), key=lambda t: t[0])
+    parts = partition(items, partition_size)
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    writers = _TableWriters(out)
+    ok = False
+    try:
+        if parts:
+            client.run(_warm)
+        n_workers_live = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+        limit = max_in_flight or 4 * n_workers_live
+        pending: dict[int, dict] = {}
+        next_to_write = 0
+        submitted = 0
+
+        def submit(i: int):
+            return client.submit(analyse_partition, parts[i], key=f"corpus-part-{i}-{os.getpid()}-{start}", pure=False)
+
+        futures = {}
+        while submitted < min(limit, len(parts)):
+            futures[submit(submitted)] = submitted
+            submitted += 1
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(items), desc="articles", unit="article")
+        ac = as_completed(list(futures))
+        for fut in ac:
+            i = futures.pop(fut)
+            pending[i] = fut.result()
+            fut.release()
+            if bar is not None:
+                bar.update(len(parts[i]))
+            while next_to_write in pending:  # write in partition order: deterministic files
+                writers.write(pending.pop(next_to_write))
+                next_to_write += 1
+            if submitted < len(parts):
+                new = submit(submitted)
+                futures[new] = submitted
+                submitted += 1
+                ac.add(new)
+        if bar is not None:
+            bar.close()
+        ok = True
+    finally:
+        writers.close(ok)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    summary = {name: writers.counts[name] for name in TABLES}
+    summary.update(partitions=len(parts), seconds=round(time.perf_counter() - start, 3), out_dir=str(out),
+                   tables={n: str(out / f"{n}.parquet") for n in TABLES})
+    return summary
+
+
+# --- reading a corpus folder (the corpus notebook's helpers) -------------------------------
+
+
+def load_corpus(corpus_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The five tables of a corpus folder written by :func:`run_corpus`.
+
+    Raises:
+        ParameterError: the folder or one of its tables is missing.
+    """
+    from .errors import ParameterError
+
+    folder = Path(corpus_dir)
+    missing = [n for n in TABLES if not (folder / f"{n}.parquet").exists()]
+    if missing:
+        raise ParameterError(f"{folder}: not a corpus folder (missing {', '.join(m + '.parquet' for m in missing)}); "
+                             "run `python -m analysis corpus INPUT... --out DIR` first")
+    return {n: pd.read_parquet(folder / f"{n}.parquet") for n in TABLES}
+
+
+def _with_topic(df: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    return df.merge(articles[["article_id", "topic"]], on="article_id", how="left")
+
+
+def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False) -> pd.DataFrame:
+    """Most mentioned entities: ``entity``, ``entity_label``, ``mentions``, ``articles`` (and ``topic``).
+
+    With ``by_topic`` the ``n`` most mentioned per topic folder.
+    """
+    ents = _with_topic(tables["entities"], tables["articles"])
+    keys = ["topic", "entity"] if by_topic else ["entity"]
+    if ents.empty:
+        return pd.DataFrame(columns=[*keys, "entity_label", "mentions", "articles"])
+    agg = (ents.groupby(keys, sort=True)
+           .agg(entity_label=("entity_label", lambda s: s.value_counts().sort_index().idxmax()),
+                mentions=("start", "size"), articles=("article_id", "nunique"))
+           .reset_index())
+    agg = agg.sort_values([*keys[:-1], "mentions", "articles", "entity"],
+                          ascending=[*[True] * (len(keys) - 1), False, False, True], kind="stable")
+    return (agg.groupby("topic", sort=True).head(n) if by_topic else agg.head(n)).reset_index(drop=True)
+
+
+def sentiment_by_topic(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per topic: articles, sentences, mean/median sentence polarity and VADER, share of negative sentences."""
+    s = _with_topic(tables["sentences"], tables["articles"])
+    if s.empty:
+        return pd.DataFrame(columns=["topic", "articles", "sentences", "mean_polarity", "median_polarity",
+                                     "mean_vader", "negative_share"])
+    g = s.groupby("topic", sort=True)
+    return pd.DataFrame({
+        "articles": g["article_id"].nunique(),
+        "sentences": g.size(),
+        "mean_polarity": g["polarity"].mean().round(3),
+        "median_polarity": g["polarity"].median().round(3),
+        "mean_vader": g["vader_compound"].mean().round(3),
+        "negative_share": g["vader_compound"].apply(lambda v: float((v <= -0.05).mean())).round(3),
+    }).reset_index()
+
+
+def densest_periods(tables: dict[str, pd.DataFrame], *, freq: str = "Y", n: int = 10) -> pd.DataFrame:
+    """Calendar periods most referred to: ``period``, ``mentions``, ``articles``, ``example`` expression.
+
+    Args:
+        freq: pandas period frequency (``"Y"`` years, ``"M"`` months, ``"D"`` days).
+        n: how many periods (densest first).
+    """
+    tx = tables["timexes"]
+    tx = tx[tx["date"].notna() & tx["type"].isin(["DATE", "TIME"])]
+    if tx.empty:
+        return pd.DataFrame(columns=["period", "mentions", "articles", "example"])
+    tx = tx.assign(period=tx["date"].dt.to_period(freq).astype(str))
+    agg = (tx.groupby("period", sort=True)
+           .agg(mentions=("start", "size"), articles=("article_id", "nunique"),
+                example=("expression", lambda s: s.value_counts().sort_index().idxmax()))
+           .reset_index())
+    return agg.sort_values(["mentions", "period"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+
+
+def plot_top_entities(top: pd.DataFrame, *, title: str = "Most mentioned entities"):
+    """Horizontal bar chart of :func:`top_entities` (overall). Returns the Figure."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, max(2.5, 0.3 * len(top) + 1)))
+    ax = fig.subplots()
+    data = top.iloc[::-1]
+    ax.barh(data["entity"].astype(str), data["mentions"], color="#4c72b0")
+    ax.set_xlabel("mentions")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sentiment_by_topic(tables: dict[str, pd.DataFrame], *, column: str = "vader_compound"):
+    """Box plot of sentence sentiment per topic folder. Returns the Figure."""
+    from matplotlib.figure import Figure
+
+    s = _with_topic(tables["sentences"], tables["articles"])
+    topics = sorted(s["topic"].dropna().unique())
+    fig = Figure(figsize=(7, 3.8))
+    ax = fig.subplots()
+    if topics:
+        ax.boxplot([s.loc[s["topic"] == t, column].to_numpy() for t in topics], showfliers=False)
+        ax.set_xticks(range(1, len(topics) + 1), topics, rotation=30, ha="right")
+    ax.axhline(0, color="#999", lw=0.8)
+    ax.set_ylabel(f"sentence {column}")
+    ax.set_title("Sentence sentiment by topic")
+    fig.tight_layout()
+    return fig
+
+
+def plot_periods(periods: pd.DataFrame, *, title: str = "Periods the corpus refers to most"):
+    """Bar chart of :func:`densest_periods` in calendar order. Returns the Figure."""
+    from matplotlib.figure import Figure
+
+    data = periods.sort_values("period")
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    ax.bar(data["period"].astype(str), data["mentions"], color="#dd8452")
+    ax.set_ylabel("time expressions")
+    ax.set_title(title)
+    for label in ax.get_xticklabels():
+        label.set_rotation(45)
+        label.set_ha("right")
+    fig.tight_layout()
+    return fig
+
+
+def top_entities_alt(top: pd.DataFrame) -> str:
+    if top.empty:
+        return "Bar chart: no entities found."
+    head = ", ".join(f"{e} ({m})" for e, m in zip(top["entity"].head(5), top["mentions"].head(5)))
+    return f"Bar chart of the {len(top)} most mentioned entities; top: {head}."
+
+
+def sentiment_alt(summary: pd.DataFrame) -> str:
+    if summary.empty:
+        return "Box plot: no sentences."
+    parts = ", ".join(f"{t} {v:+.2f}" for t, v in zip(summary["topic"], summary["mean_vader"]))
+    return f"Box plot of sentence VADER sentiment by topic; means: {parts}."
+
+
+def periods_alt(periods: pd.DataFrame) -> str:
+    if periods.empty:
+        return "Bar chart: no dated expressions."
+    head = ", ".join(f"{p} ({m})" for p, m in zip(periods["period"].head(5), periods["mentions"].head(5)))
+    return f"Bar chart of the periods most referred to; densest: {head}."
+
+
+def run_cli(args) -> int:
+    """``python -m analysis corpus`` (arguments defined in :mod:`analysis.__main__`)."""
+    import json
+    import sys
+
+    summary = run_corpus(args.inputs, args.out, scheduler=args.scheduler, partition_size=args.partition_size,
+                         n_workers=args.workers, progress=not args.quiet)
+    print(json.dumps({k: v for k, v in summary.items() if k != "tables"}))
+    if summary["articles"] == 0 and summary["errors"] == 0:
+        print("no articles found in: " + ", ".join(map(str, args.inputs)), file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,122 @@
+"""Corpus run on Dask: throughput vs bare ``nlp.pipe`` and peak memory vs a 10x corpus.
+
+Measured side by side in one run, printed as JSON:
+
+* ``throughput``: seconds of ``run_corpus`` (LocalCluster, 2 workers: load + every analysis +
+  Parquet) vs bare ``list(nlp.pipe(texts, n_process=2))`` on the same cleaned texts (loading not
+  timed); ``ratio`` = corpus articles/s / bare articles/s (goal >= 0.85).
+* ``memory``: peak RSS (sum over the process tree: driver, nanny, workers; sampled every 0.2 s)
+  of ``python -m analysis corpus`` on the articles vs on the same articles replicated
+  ``--replicas`` times (a tmp dir of symlinks); ``ratio`` = replicated / single (goal <= 1.2).
+
+Uses the first ``--limit`` BBC articles (sorted paths; default all 2,225) from
+``../shared/data/bbc-news``; exits 0 with a message when the corpus is absent.
+
+Run: ``python benchmarks/bench_corpus.py --limit 100 [--replicas 10] [--skip-memory]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from analysis.config import DATA_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bbc_paths(limit: int | None) -> list[Path]:
+    paths = sorted((DATA_DIR / "bbc-news").glob("*/*.txt"))
+    return paths[:limit] if limit else paths
+
+
+def throughput(paths: list[Path], out: Path) -> dict:
+    from analysis.corpus import run_corpus
+    from analysis.ingest import load_articles
+    from analysis.nlp import load_model
+    from analysis.types import Article
+
+    texts = [a.text for a in load_articles(paths) if isinstance(a, Article)]
+    nlp = load_model()
+    t0 = time.perf_counter()
+    n_docs = sum(1 for _ in nlp.pipe(texts, n_process=2))
+    bare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summary = run_corpus(paths, out, n_workers=2)
+    full = time.perf_counter() - t0
+    return {"articles": len(paths), "parsed_texts": n_docs, "bare_pipe_seconds": round(bare, 2),
+            "corpus_seconds": round(full, 2), "bare_articles_per_s": round(n_docs / bare, 2),
+            "corpus_articles_per_s": round(summary["articles"] / full, 2),
+            "ratio": round((summary["articles"] / full) / (n_docs / bare), 3), "goal": ">= 0.85"}
+
+
+def peak_rss(cmd: list[str]) -> tuple[int, float]:
+    """Run ``cmd``; return (peak summed RSS of its process tree in bytes, seconds)."""
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        total = 0
+        try:
+            for p in [ps, *ps.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.2)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    return peak, time.perf_counter() - t0
+
+
+def memory(paths: list[Path], replicas: int, tmp: Path) -> dict:
+    py = sys.executable
+    single = tmp / "single"
+    many = tmp / "replicated"
+    for k in range(replicas):
+        for p in paths:
+            link = many / f"rep{k:02d}" / p.parent.name / p.name
+            link.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(p.resolve(), link)
+    rss1, s1 = peak_rss([py, "-m", "analysis", "corpus", *map(str, paths), "--out", str(single / "out"), "--quiet"])
+    rssn, sn = peak_rss([py, "-m", "analysis", "corpus", str(many), "--out", str(tmp / "replicated-out"), "--quiet"])
+    return {"articles": len(paths), "replicas": replicas, "peak_rss_mb": round(rss1 / 2**20, 1),
+            "peak_rss_replicated_mb": round(rssn / 2**20, 1), "seconds": round(s1, 1),
+            "seconds_replicated": round(sn, 1), "ratio": round(rssn / rss1, 3), "goal": "<= 1.2"}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="first N BBC articles (default: all)")
+    ap.add_argument("--replicas", type=int, default=10)
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-throughput", action="store_true")
+    args = ap.parse_args()
+    paths = bbc_paths(args.limit)
+    if not paths:
+        print(f"no BBC corpus at {DATA_DIR / 'bbc-news'}; nothing to measure")
+        return 0
+    result = {}
+    with tempfile.TemporaryDirectory(prefix="bench-corpus-") as tmp:
+        if not args.skip_throughput:
+            result["throughput"] = throughput(paths, Path(tmp) / "corpus")
+        if not args.skip_memory:
+            result["memory"] = memory(paths, args.replicas, Path(tmp))
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Corpus runs on Dask: partitioning, ids, and a real scheduler + workers vs a local cluster."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.corpus import TABLES, doc_ids, load_corpus, partition, run_corpus, sentiment_by_topic, top_entities
+
+VENV_BIN = Path(sys.executable).parent
+
+ARTICLES = {
+    "business/acme.txt": "Acme profits jump\n\nAcme Corp said on 12 March 2021 that profits rose sharply. "
+                         "Chief executive Jane Smith welcomed the news in London.\n\nShares in Acme climbed in 2020 and in January 2021.",
+    "business/bank.txt": "Bank cuts rates\n\nThe Bank of England cut interest rates on 5 May 2019. "
+                         "Analysts at Barclays expect a further cut next year, a terrible blow for savers.",
+    "sport/final.txt": "Arsenal win the final\n\nArsenal beat Chelsea 2-1 at Wembley on 1 August 2020. "
+                       "Mikel Arteta praised his wonderful players.",
+    "sport/olympics.txt": "Olympic hopes\n\nParis will host the Olympic Games in 2024. "
+                          "Athletes from Kenya trained in Nairobi throughout 2023.",
+    "tech/phone.txt": "New phone launched\n\nApple unveiled a phone in September 2022 in California. "
+                      "Tim Cook called it the best iPhone ever.",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    root = tmp_path / "corpus"
+    for rel, text in ARTICLES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    (root / "tech" / "broken.txt").write_bytes(b"\x00\x01\x02 not text")
+    return root
+
+
+def test_partition_and_ids_are_deterministic():
+    assert partition(list(range(7)), 3) == [[0, 1, 2], [3, 4, 5], [6]]
+    with pytest.raises(Exception):
+        partition([1], 0)
+    ids = doc_ids([Path("/d/bbc/business/001.txt"), Path("/d/bbc/sport/001.txt")])
+    assert ids == {"/d/bbc/business/001.txt": "business/001.txt", "/d/bbc/sport/001.txt": "sport/001.txt"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _read(folder: Path) -> dict[str, pd.DataFrame]:
+    return {n: pd.read_parquet(folder / f"{n}.parquet") for n in TABLES}
+
+
+@pytest.mark.slow
+def test_scheduler_and_workers_match_local_cluster(corpus, tmp_path):
+    local = run_corpus([corpus], tmp_path / "local", partition_size=2)
+    assert local["articles"] == len(ARTICLES)
+    assert local["errors"] == 1 and local["partitions"] == 3
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = []
+    try:
+        procs.append(subprocess.Popen([str(VENV_BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                       "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for _ in range(2):
+            procs.append(subprocess.Popen([str(VENV_BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                           "--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(tmp_path / "dask")],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        deadline = time.monotonic() + 60
+        while True:  # the scheduler needs a moment to listen
+            try:
+                with Client(address, timeout="5s") as client:
+                    client.wait_for_workers(2, timeout=60)
+                break
+            except (OSError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        remote = run_corpus([corpus], tmp_path / "remote", scheduler=address, partition_size=2)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=10)
+
+    assert {k: remote[k] for k in TABLES} == {k: local[k] for k in TABLES}
+    a, b = _read(tmp_path / "local"), _read(tmp_path / "remote")
+    for name in TABLES:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+        assert (tmp_path / "local" / f"{name}.parquet").read_bytes() == (tmp_path / "remote" / f"{name}.parquet").read_bytes(), name
+
+    arts = a["articles"]
+    assert list(arts["article_id"]) == sorted(ARTICLES)
+    assert dict(zip(arts["article_id"], arts["topic"])) == {k: k.split("/")[0] for k in ARTICLES}
+    assert a["errors"]["path"].str.endswith("broken.txt").all() and "binary" in a["errors"]["error"].iloc[0]
+    assert set(a["sentences"]["article_id"]) == set(ARTICLES)
+    assert {"Acme", "Chelsea"} <= set(a["entities"]["entity"])
+    assert (a["timexes"]["date"].dt.year == 2021).any()
+    # the per-article tables agree with the single-article analyses
+    from analysis.ingest import load_article
+    from analysis.sentiment import sentence_sentiment
+
+    one = sentence_sentiment(load_article(corpus / "sport/final.txt"))
+    got = a["sentences"][a["sentences"]["article_id"] == "sport/final.txt"]
+    assert list(got["text"]) == list(one["text"])
+    assert got["vader_compound"].round(6).tolist() == one["vader_compound"].round(6).tolist()
+
+    tables = load_corpus(tmp_path / "local")
+    top = top_entities(tables, n=3, by_topic=True)
+    assert set(top["topic"]) == {"business", "sport", "tech"} and (top.groupby("topic").size() <= 3).all()
+    assert set(sentiment_by_topic(tables)["topic"]) == {"business", "sport", "tech"}
+
+
+def test_load_corpus_names_missing_tables(tmp_path):
+    from analysis.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="articles.parquet"):
+        load_corpus(tmp_path)
