@@ -123,12 +123,13 @@ def event_phrase(span: Span) -> str:
     return " ".join(t.text for t in words[-6:]) or gov.text
 
 
-def timeline(article: Article, *, published: dt.date | None = None) -> pd.DataFrame:
+def timeline(article: Article, *, published: dt.date | None = None, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every temporal expression of the article, normalized and in calendar order.
 
     Args:
         article: a cleaned article; its ``published`` date anchors relative expressions.
         published: overrides ``article.published`` (the document creation time).
+        mentions: the article's :func:`~analysis.entities.entity_mentions`, when already computed.
 
     Returns:
         One row per expression, calendar order (undated ones last), columns:
@@ -145,7 +146,8 @@ def timeline(article: Article, *, published: dt.date | None = None) -> pd.DataFr
     source = "parameter" if published else article.published_source
     doc = parse(article.text)
     sents = list(doc.sents)
-    mentions = entity_mentions(article)
+    if mentions is None:
+        mentions = entity_mentions(article)
     by_sent = mentions.groupby("sent_index")["entity"].agg(lambda s: "; ".join(dict.fromkeys(s))).to_dict()
     rows = []
     for tx in extract_timexes(doc, dct):

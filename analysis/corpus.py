@@ -32,7 +32,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .errors import AnalysisError, ArticleError
+from .errors import AnalysisError, ArticleError, one_line
 from .ingest import JSONL_SUFFIXES, expand_inputs
 
 #: Default number of articles per Dask task.
@@ -78,10 +78,6 @@ SORT_KEYS = {
 }
 
 
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
-
-
 def doc_ids(paths: list[Path]) -> dict[str, str]:
     """Path → unique id: the path relative to the common folder of all paths (``/`` separated)."""
     if not paths:
@@ -111,15 +107,15 @@ def _load_partition(items: list[tuple[str, str]]):
             if p.suffix.lower() in JSONL_SUFFIXES and p.exists():
                 for n, art in enumerate(load_jsonl(p), start=1):
                     if isinstance(art, ArticleError):
-                        errors.append({"path": art.source, "error": _one_line(art)})
+                        errors.append({"path": art.source, "error": one_line(art)})
                     else:
                         loaded.append((f"{doc_id}:{n}", path, art))
             else:
                 loaded.append((doc_id, path, load_article(p)))
         except (ArticleError, ParameterError) as err:
-            errors.append({"path": path, "error": _one_line(err)})
+            errors.append({"path": path, "error": one_line(err)})
         except Exception as err:  # noqa: BLE001 - a broken file is recorded, the run goes on
-            errors.append({"path": path, "error": f"{type(err).__name__}: {_one_line(err)}"})
+            errors.append({"path": path, "error": f"{type(err).__name__}: {one_line(err)}"})
     return loaded, errors
 
 
@@ -127,8 +123,8 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = 64) -> 
     """Load and analyse a partition of articles in this process; return the five tables.
 
     The model is loaded once per process (``load_model`` is cached); the texts are parsed with
-    ``nlp.pipe`` and each ``Doc`` is put in :mod:`analysis.nlp`'s memory cache just before the
-    analyses of its article run, then removed.
+    ``nlp.pipe`` and each ``Doc`` is handed to the analyses of its article with
+    :func:`analysis.nlp.primed`.
     """
     from . import nlp as nlpmod
     from .chronology import timeline
@@ -141,17 +137,14 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = 64) -> 
     articles = []
     docs = nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size)
     for (doc_id, path, art), doc in zip(loaded, docs):
-        key = nlpmod.cache_key(art.text, nlp)
-        nlpmod._MEMORY[key] = doc
         try:
-            sents = sentence_sentiment(art)
-            ments = entity_mentions(art)
-            tl = timeline(art)
+            with nlpmod.primed(art.text, doc, nlp=nlp):
+                sents = sentence_sentiment(art)
+                ments = entity_mentions(art)
+                tl = timeline(art, mentions=ments)
         except Exception as err:  # noqa: BLE001 - one failed article never stops the run
-            errors.append({"path": path, "error": f"analysis failed: {type(err).__name__}: {_one_line(err)}"})
+            errors.append({"path": path, "error": f"analysis failed: {type(err).__name__}: {one_line(err)}"})
             continue
-        finally:
-            nlpmod._MEMORY.pop(key, None)
         for name, df in (("sentences", sents), ("entities", ments), ("timexes", tl)):
             df = df.copy()
             df["article_id"] = doc_id

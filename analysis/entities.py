@@ -171,7 +171,7 @@ def entity_frequency(mentions: pd.DataFrame, *, n_sentences: int | None = None, 
         ``sentence_share`` (fraction of sentences that mention the entity).
     """
     if mentions.empty:
-        return pd.DataFrame(columns=FREQUENCY_COLUMNS)
+        return _empty_frequency()
     rows = []
     for (article_id, entity), grp in mentions.groupby(["article_id", "entity"], sort=False):
         label = grp["entity_label"].iloc[0]
@@ -193,6 +193,11 @@ def entity_frequency(mentions: pd.DataFrame, *, n_sentences: int | None = None, 
     return freq.sort_values(["article_id", "mentions", "first_start"], ascending=[True, False, True]).reset_index(drop=True)
 
 
+def _empty_frequency() -> pd.DataFrame:
+    dtypes = {"mentions": "int64", "first_start": "int64", "first_sentence": "int64", "sentence_share": "float64"}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in FREQUENCY_COLUMNS})
+
+
 def cooccurrence(mentions: pd.DataFrame, *, min_count: int = 1) -> pd.DataFrame:
     """Pairs of canonical entities mentioned in the same sentence.
 
@@ -212,7 +217,15 @@ _FAMILY_COLORS = {"PERSON": "#4c72b0", "ORG": "#dd8452", "GPE": "#55a868", "LOC"
 
 
 def plot_entity_frequency(freq: pd.DataFrame, *, top: int = 15, title: str | None = None) -> Figure:
-    """Horizontal bar chart of the most mentioned entities, coloured by type family."""
+    """Horizontal bar chart of the most mentioned entities, coloured by type family.
+
+    An empty table gives a figure that says no entities were found.
+    """
+    if freq.empty:
+        fig, ax = plt.subplots(figsize=(8, 1.6))
+        ax.text(0.5, 0.5, "No named entities found", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
     data = freq.groupby(["entity", "family"], as_index=False)["mentions"].sum().nlargest(top, "mentions").iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.38 * len(data) + 1)))
     ax.barh(data["entity"], data["mentions"], color=[_FAMILY_COLORS.get(f, "#999") for f in data["family"]])

@@ -26,3 +26,12 @@ class ParameterError(AnalysisError):
 
 class ModelNotFoundError(AnalysisError):
     """No spaCy English model is installed."""
+
+
+def one_line(err: BaseException) -> str:
+    """A one-line description of any error (papermill cell errors: the exception name and last line)."""
+    ename, evalue = getattr(err, "ename", None), getattr(err, "evalue", None)
+    if ename is not None and evalue is not None:  # papermill.PapermillExecutionError
+        lines = [ln for ln in str(evalue).splitlines() if ln.strip()]
+        return f"{ename}: {lines[-1] if lines else ''}".strip()
+    return " ".join(str(err).split()) or type(err).__name__

@@ -7,12 +7,14 @@ notebooks rendered in three kernels parse the article once.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import spacy
 from spacy.language import Language
@@ -140,3 +142,22 @@ def parse(
             _MEMORY.pop(next(iter(_MEMORY)))
         _MEMORY[key] = doc
     return doc
+
+
+@contextlib.contextmanager
+def primed(text: str, doc: Doc, *, nlp: Language | None = None, settings: dict | None = None) -> Iterator[Doc]:
+    """Inside the block, ``parse(text)`` returns ``doc`` (parsed elsewhere, e.g. by ``nlp.pipe``).
+
+    Lets batch code parse many texts with ``nlp.pipe`` and still call the per-article
+    analyses, which all go through :func:`parse`; nothing is written to disk.
+    """
+    key = cache_key(text, nlp or load_model(), settings)
+    previous = _MEMORY.get(key)
+    _MEMORY[key] = doc
+    try:
+        yield doc
+    finally:
+        if previous is None:
+            _MEMORY.pop(key, None)
+        else:
+            _MEMORY[key] = previous

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,10 @@ from typing import Iterable
 import pandas as pd
 
 from .config import NOTEBOOKS_DIR
-from .errors import AnalysisError, ArticleError, ParameterError
+from .errors import AnalysisError, ArticleError, one_line, ParameterError
 from .ingest import expand_inputs, load_article, parse_date
 from .notebook import write_atomic
+from .runner import NotebookRunner
 
 #: Report notebooks, in the order they are rendered and linked.
 NOTEBOOKS = ("sentiment", "entities", "timeline")
@@ -56,15 +58,6 @@ class ArticleReport:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def _one_line(err: BaseException) -> str:
-    import papermill
-
-    if isinstance(err, papermill.PapermillExecutionError):
-        lines = [ln for ln in str(err.evalue).splitlines() if ln.strip()]
-        return f"{err.ename}: {lines[-1] if lines else ''}".strip()
-    return " ".join(str(err).split()) or type(err).__name__
 
 
 #: The lab template minus the scripts it loads from a CDN (require.js, MathJax, mermaid): the
@@ -118,8 +111,18 @@ def check_notebook_parameters(notebook: str, parameters: dict) -> None:
             raise ParameterError(f"{notebook} notebook: parameter {name!r} must be {want}, got {type(value).__name__} {value!r}")
 
 
-def execute(notebook: str, output: Path, parameters: dict, *, kernel_name: str | None = None) -> Path:
+def execute(notebook: str, output: Path, parameters: dict, *, runner: NotebookRunner | None = None) -> Path:
     """Execute one report notebook with papermill and render it to HTML next to it.
+
+    The notebook is executed into a temporary file that replaces ``output`` at the end (also
+    after a failure, so the error cell can be read): ``output`` is never half written.
+
+    Args:
+        notebook: name in ``notebooks/``.
+        output: path of the executed notebook; the HTML goes next to it.
+        parameters: papermill parameters (checked against the notebook's declarations).
+        runner: a :class:`~analysis.runner.NotebookRunner` to reuse its kernel; None starts
+            a fresh kernel for this notebook.
 
     Raises:
         ParameterError: an unknown parameter or one of the wrong type (nothing is run).
@@ -130,15 +133,17 @@ def execute(notebook: str, output: Path, parameters: dict, *, kernel_name: str |
 
     check_notebook_parameters(notebook, parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(
-        str(NOTEBOOKS_DIR / f"{notebook}.ipynb"),
-        str(output),
-        parameters=parameters,
-        kernel_name=kernel_name,
-        cwd=str(NOTEBOOKS_DIR),
-        progress_bar=False,
-        log_output=False,
-    )
+    source = NOTEBOOKS_DIR / f"{notebook}.ipynb"
+    partial = output.with_name(f".{output.stem}.partial.ipynb")
+    try:
+        if runner is not None:
+            runner.run(source, partial, parameters)
+        else:
+            pm.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(NOTEBOOKS_DIR),
+                                progress_bar=False, log_output=False)
+    finally:
+        if partial.exists():
+            os.replace(partial, output)
     nb = nbformat.read(output, as_version=4)
     body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": f"{notebook} — {parameters.get('article_path', '')}"}})
     html_path = output.with_suffix(".html")
@@ -146,10 +151,14 @@ def execute(notebook: str, output: Path, parameters: dict, *, kernel_name: str |
     return html_path
 
 
-def render_article(path: str | Path, out_dir: str | Path, *, published: str = "", notebooks: Iterable[str] = NOTEBOOKS) -> ArticleReport:
+def render_article(path: str | Path, out_dir: str | Path, *, published: str = "", notebooks: Iterable[str] = NOTEBOOKS,
+                   runner: NotebookRunner | None = None) -> ArticleReport:
     """Render every report notebook for one article into ``out_dir/<article-id>/``.
 
     Never raises for a bad article: the error is in the returned report.
+
+    Args:
+        runner: reuse this runner's kernel (see :func:`execute`).
     """
     start = time.perf_counter()
     report = ArticleReport(source=str(path))
@@ -166,9 +175,9 @@ def render_article(path: str | Path, out_dir: str | Path, *, published: str = ""
     params = {"article_path": str(Path(path).resolve()), "published": published or "", "output_dir": str(target.resolve())}
     for name in notebooks:
         try:
-            report.outputs[name] = execute(name, target / f"{name}.ipynb", params)
+            report.outputs[name] = execute(name, target / f"{name}.ipynb", params, runner=runner)
         except Exception as err:  # noqa: BLE001 - a failed notebook is recorded, the others still run
-            report.error = f"{path}: {name} notebook failed: {_one_line(err)}"
+            report.error = f"{path}: {name} notebook failed: {one_line(err)}"
     report.seconds = time.perf_counter() - start
     return report
 
@@ -253,14 +262,15 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
 
     reports = []
     first_by_id: dict[str, Path] = {}
-    for path in tqdm(paths, desc="articles", unit="article", disable=not progress or len(paths) < 2):
-        aid = article_id(path.name) if path.suffix.lower() not in JSONL_SUFFIXES else None
-        if aid is not None and aid in first_by_id:  # e.g. a/x.txt and b/x.txt: one would overwrite the other
-            reports.append(ArticleReport(source=str(path), error=f"{path}: same report folder {aid!r} as "
-                                         f"{first_by_id[aid]}; rename one of the files"))
-            continue
-        if aid is not None:
-            first_by_id[aid] = path
-        reports.append(render_article(path, out_dir, published=published))
+    with NotebookRunner() as runner:  # one kernel for the whole batch
+        for path in tqdm(paths, desc="articles", unit="article", disable=not progress or len(paths) < 2):
+            aid = article_id(path.name) if path.suffix.lower() not in JSONL_SUFFIXES else None
+            if aid is not None and aid in first_by_id:  # e.g. a/x.txt and b/x.txt: one would overwrite the other
+                reports.append(ArticleReport(source=str(path), error=f"{path}: same report folder {aid!r} as "
+                                             f"{first_by_id[aid]}; rename one of the files"))
+                continue
+            if aid is not None:
+                first_by_id[aid] = path
+            reports.append(render_article(path, out_dir, published=published, runner=runner))
     write_index(reports, out_dir)
     return reports

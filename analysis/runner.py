@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
@@ -71,18 +72,23 @@ class NotebookRunner:
         self.close()
 
     def _ensure_kernel(self) -> None:
-        from jupyter_client import KernelManager
+        # nbclient drives an *async* kernel manager: with a blocking one, a dead kernel would
+        # block its event loop forever instead of raising DeadKernelError.
+        from jupyter_client import AsyncKernelManager
 
-        if self.km is not None and self.km.is_alive():
+        if self.km is not None and run_sync(self.km.is_alive)():
             self._reset()
             return
         if self.km is not None:
-            self.km.cleanup_resources()
-        self.km = KernelManager(kernel_name=self.kernel_name)
-        self.km.start_kernel(cwd=self.cwd)
+            run_sync(self.km.cleanup_resources)()
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(self.km.start_kernel)(cwd=self.cwd)
 
     def _reset(self) -> None:
-        kc = self.km.client()
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self.km.get_connection_info())
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=60)
@@ -111,8 +117,8 @@ class NotebookRunner:
         """Shut the kernel down."""
         if self.km is not None:
             try:
-                if self.km.is_alive():
-                    self.km.shutdown_kernel(now=True)
+                if run_sync(self.km.is_alive)():
+                    run_sync(self.km.shutdown_kernel)(now=True)
             finally:
-                self.km.cleanup_resources()
+                run_sync(self.km.cleanup_resources)()
                 self.km = None

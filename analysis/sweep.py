@@ -8,7 +8,8 @@ A sweep is a YAML file::
     output: sweeps/out/{article}/{notebook}-window{window}.ipynb
 
 Every article × every combination of the grid × every notebook is one *run*, executed
-in-process by ``papermill.execute_notebook`` in a pool of worker processes. A notebook only
+in-process by ``papermill.execute_notebook`` in a pool of worker processes, each worker reusing
+one kernel across its runs (:class:`analysis.runner.NotebookRunner`). A notebook only
 receives the parameters it declares (``papermill.inspect_notebook``): a notebook that does not
 declare a grid parameter runs once per article, and that parameter's placeholder in the output
 template reads ``all`` (e.g. ``timeline-windowall.ipynb``). Template fields: ``{article}``
@@ -35,8 +36,9 @@ from typing import Any
 import yaml
 
 from .config import NOTEBOOKS_DIR
-from .errors import ParameterError
+from .errors import ParameterError, one_line
 from .ingest import article_id, expand_inputs
+from .runner import NotebookRunner
 
 #: Value of a template field the notebook does not take.
 UNUSED = "all"
@@ -161,26 +163,29 @@ def load_sweep(path: str | Path) -> Sweep:
     return sweep
 
 
-def _one_line(err: BaseException) -> str:
-    import papermill
+_RUNNER: NotebookRunner | None = None
 
-    if isinstance(err, papermill.PapermillExecutionError):
-        lines = [ln for ln in str(err.evalue).splitlines() if ln.strip()]
-        return f"{err.ename}: {lines[-1] if lines else ''}".strip()
-    return " ".join(str(err).split()) or type(err).__name__
+
+def _worker_runner(cwd: str) -> NotebookRunner:
+    """This worker process's runner: one kernel reused by every run the worker executes."""
+    global _RUNNER
+    if _RUNNER is None:
+        from multiprocessing.util import Finalize
+
+        _RUNNER = NotebookRunner(cwd=cwd)
+        Finalize(_RUNNER, _RUNNER.close, exitpriority=10)  # shut the kernel down when the worker exits
+    return _RUNNER
 
 
 def execute_run(notebook: str, output: str, parameters: dict, cwd: str) -> tuple[str, str, float]:
-    """Execute one run in this process (papermill API). Returns (status, error, seconds)."""
-    import papermill as pm
-
+    """Execute one run in this worker's shared kernel (papermill API). Returns (status, error, seconds)."""
     start = time.perf_counter()
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     try:
-        pm.execute_notebook(notebook, output, parameters=parameters, cwd=cwd, progress_bar=False, log_output=False)
+        _worker_runner(cwd).run(notebook, output, parameters)
         return "ok", "", time.perf_counter() - start
     except Exception as err:  # noqa: BLE001 - recorded in the summary; the sweep goes on
-        return "failed", _one_line(err), time.perf_counter() - start
+        return "failed", one_line(err), time.perf_counter() - start
 
 
 def key_figures(run: Run) -> dict[str, Any]:

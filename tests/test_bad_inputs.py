@@ -137,14 +137,14 @@ def test_no_dates_no_entities_title_only_say_what_is_missing(tmp_path):
     assert len(sentence_sentiment(title_only)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="analysis/entities.py plot_entity_frequency: nlargest on the object-dtype "
-                   "'mentions' column of an empty frequency table raises TypeError (entities notebook fails for an "
-                   "article without entities)")
 def test_entity_chart_for_article_without_entities(tmp_path):
     from analysis import entity_frequency, entity_mentions, plot_entity_frequency
 
     quiet = load_article(_write(tmp_path / "quiet.txt", "a quiet day\n\nit was quiet. nothing happened. everyone stayed home.\n"))
-    plot_entity_frequency(entity_frequency(entity_mentions(quiet)), top=15)
+    freq = entity_frequency(entity_mentions(quiet), min_mentions=2)
+    assert freq.empty and freq["mentions"].dtype == "int64"
+    fig = plot_entity_frequency(freq, top=15)
+    assert "No named entities found" in [t.get_text() for t in fig.axes[0].texts]
 
 
 def test_timeline_chart_and_sentiment_arc_for_empty_inputs(tmp_path):
