@@ -89,16 +89,21 @@ def _governor(span: Span) -> Token:
     return tok
 
 
-def _chunk(tok: Token, skip: set[int]) -> str:
+def _chunk(tok: Token, skip: set[int], chunks: dict[int, Span]) -> str:
     """The noun chunk around ``tok`` (without the expression's own tokens), else the token."""
-    for chunk in tok.doc.noun_chunks:
-        if chunk.start <= tok.i < chunk.end:
-            words = [t.text for t in chunk if t.i not in skip and t.dep_ != "det" and not t.is_punct]
-            return " ".join(words) or tok.text
-    return tok.text
+    chunk = chunks.get(tok.i)
+    if chunk is None:
+        return tok.text
+    words = [t.text for t in chunk if t.i not in skip and t.dep_ != "det" and not t.is_punct]
+    return " ".join(words) or tok.text
 
 
-def event_phrase(span: Span) -> str:
+def noun_chunk_index(doc) -> dict[int, Span]:
+    """Token index → the noun chunk containing it (computed once per document)."""
+    return {i: chunk for chunk in doc.noun_chunks for i in range(chunk.start, chunk.end)}
+
+
+def event_phrase(span: Span, chunks: dict[int, Span] | None = None) -> str:
     """Short phrase for the event a temporal expression dates.
 
     For a verb: the subject's noun chunk, the verb (with negation, particle, passive
@@ -106,17 +111,18 @@ def event_phrase(span: Span) -> str:
     presidential election"): that noun phrase, expression included.
     """
     gov = _governor(span)
+    chunks = noun_chunk_index(span.doc) if chunks is None else chunks
     inside = set(range(span.start, span.end))
     if gov.pos_ in {"VERB", "AUX"}:
         parts: list[str] = []
         subj = [c for c in gov.children if c.dep_ in {"nsubj", "nsubjpass"}]
         if subj:
-            parts.append(_chunk(subj[0], inside))
+            parts.append(_chunk(subj[0], inside, chunks))
         verb = sorted([gov, *(c for c in gov.children if c.dep_ in {"neg", "prt", "auxpass"})], key=lambda t: t.i)
         parts.append(" ".join(t.text for t in verb))
         objs = [c for c in gov.children if c.dep_ in {"dobj", "attr", "acomp", "oprd"} and c.i not in inside]
         if objs:
-            parts.append(_chunk(objs[0], inside))
+            parts.append(_chunk(objs[0], inside, chunks))
         return " ".join(parts)
     words = [t for t in gov.subtree if t.i <= gov.i and t.dep_ not in {"det", "punct", "prep", "case"}
              and not any(a.dep_ in {"relcl", "acl", "prep"} and a.i < gov.i for a in t.ancestors if a != gov)]
@@ -149,6 +155,7 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
     if mentions is None:
         mentions = entity_mentions(article)
     by_sent = mentions.groupby("sent_index")["entity"].agg(lambda s: "; ".join(dict.fromkeys(s))).to_dict()
+    chunks = noun_chunk_index(doc)
     rows = []
     for tx in extract_timexes(doc, dct):
         span = doc.char_span(tx.start, tx.end, alignment_mode="expand")
@@ -167,7 +174,7 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
             "date_end": end,
             "anchor": tx.anchor,
             "sent_index": tx.sent_index,
-            "event": event_phrase(span) if span is not None else "",
+            "event": event_phrase(span, chunks) if span is not None else "",
             "entities": by_sent.get(tx.sent_index, ""),
             "sentence": sents[tx.sent_index].text.strip() if 0 <= tx.sent_index < len(sents) else "",
             "published": pd.Timestamp(dct) if dct else pd.NaT,

@@ -138,7 +138,9 @@ def entity_mentions(article: Article, *, labels: Iterable[str] = NAME_LABELS, pr
             "sent_index": _bisect_right(sent_starts, m.start) - 1,
         })
     df = pd.DataFrame(rows, columns=[c for c in MENTION_COLUMNS if c != "entity_label"])
-    majority = df.groupby("entity")["label"].agg(lambda s: s.value_counts().sort_index().idxmax()) if len(df) else {}
+    # Majority label per entity; ties go to the alphabetically first label.
+    counts = df.groupby(["entity", "label"]).size().reset_index(name="n")
+    majority = counts.sort_values(["entity", "n", "label"], ascending=[True, False, True]).drop_duplicates("entity").set_index("entity")["label"]
     df["entity_label"] = df["entity"].map(majority) if len(df) else pd.Series(dtype=str)
     df = df[MENTION_COLUMNS]
     df.attrs["n_sentences"] = {article.id: len(sent_starts)}

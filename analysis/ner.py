@@ -116,6 +116,14 @@ def document_entities(
 # --- span repair -----------------------------------------------------------------------
 
 
+def _doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc (spaCy joins every token on each access)."""
+    text = doc.user_data.get("_text")
+    if text is None:
+        text = doc.user_data["_text"] = doc.text
+    return text
+
+
 def _clean_entity(ent: Span) -> list[Mention]:
     """Trim an entity span, split it at separators; return its mentions (maybe none)."""
     tokens = list(ent)
@@ -154,9 +162,9 @@ def _piece_mention(tokens: list[Token], label: str) -> Mention | None:
     doc = tokens[0].doc
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     for suffix in ("'s", "’s"):
-        if doc.text.endswith(suffix, start, end) and end - start > len(suffix):
+        if _doc_text(doc).endswith(suffix, start, end) and end - start > len(suffix):
             end -= len(suffix)
-    return Mention(start, end, doc.text[start:end], label, "model")
+    return Mention(start, end, _doc_text(doc)[start:end], label, "model")
 
 
 def _is_edge_junk(token: Token) -> bool:
@@ -178,9 +186,9 @@ def _is_determiner(token: Token, doc: Doc) -> bool:
     if not token.is_sent_start:
         return False
     rest_start = token.idx + len(token.text_with_ws)
-    rest = doc.text[rest_start: token.sent.end_char]
+    rest = _doc_text(doc)[rest_start: token.sent.end_char]
     head = re.match(r"[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*", rest)
-    return head is None or not _has_midsentence_title(doc.text, "The " + head.group())
+    return head is None or not _has_midsentence_title(_doc_text(doc), "The " + head.group())
 
 
 def _has_midsentence_title(text: str, title: str) -> bool:
@@ -291,7 +299,7 @@ def _recased_mentions(doc: Doc, caps_sents: list[Span], nlp: Language) -> list[M
                 continue
             for m in _clean_entity(ent):
                 start, end = sent.start_char + m.start, sent.start_char + m.end
-                mentions.append(Mention(start, end, doc.text[start:end], m.label, "model"))
+                mentions.append(Mention(start, end, _doc_text(doc)[start:end], m.label, "model"))
     return mentions
 
 

