@@ -11,8 +11,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -21,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from .config import cache_dir
+from .fileio import write_atomic
 from .errors import ModelNotFoundError
 
 #: Models tried in order: the official package first, then its PyPI re-upload.
@@ -83,23 +82,6 @@ _MEMORY: dict[str, Doc] = {}
 _MEMORY_MAX = 64
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def parse(
     text: str,
     *,
@@ -136,7 +118,7 @@ def parse(
         doc = nlp(text)
         doc.user_data["cache"] = "parsed"
         if use_cache:
-            _atomic_write_bytes(path, DocBin(store_user_data=False, docs=[doc]).to_bytes())
+            write_atomic(path, DocBin(store_user_data=False, docs=[doc]).to_bytes())
     if use_cache:
         if len(_MEMORY) >= _MEMORY_MAX:
             _MEMORY.pop(next(iter(_MEMORY)))

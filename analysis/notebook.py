@@ -9,7 +9,6 @@ import html
 import io
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 
 from .config import PROJ_ROOT
 from .errors import ParameterError
+from .fileio import write_atomic
 from .ingest import load_article, parse_date
 from .types import Article
 
@@ -159,19 +159,6 @@ def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = No
     more = f"<p><em>{len(df) - max_rows} more rows in the CSV.</em></p>" if len(df) > max_rows else ""
     cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
     show_html(cap + table + more)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and rename: the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:

@@ -26,7 +26,7 @@ import pandas as pd
 from .config import NOTEBOOKS_DIR
 from .errors import AnalysisError, ArticleError, one_line, ParameterError
 from .ingest import expand_inputs, load_article, parse_date
-from .notebook import write_atomic
+from .fileio import write_atomic
 from .runner import NotebookRunner
 
 #: Report notebooks, in the order they are rendered and linked.

@@ -242,7 +242,7 @@ def write_summary(sweep: Sweep) -> dict[str, Path]:
     """Write ``<sweep>-summary.json``, ``.csv`` and ``.html`` in the sweep's output root."""
     import pandas as pd
 
-    from .notebook import write_atomic
+    from .fileio import write_atomic
 
     paths = summary_paths(sweep)
     runs = [asdict(r) for r in sweep.runs]

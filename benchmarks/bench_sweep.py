@@ -50,8 +50,11 @@ def main() -> int:
         # warm the parse cache for both (one untimed run of the first notebook)
         subprocess.run(["bash", "-c", lines[0] + " >/dev/null 2>&1"], check=True, cwd=ROOT)
         t0 = time.perf_counter()
-        subprocess.run(["bash", "-c", script], check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run(["bash", "-c", script], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         loop = time.perf_counter() - t0
+        if done.returncode:
+            print("papermill CLI loop failed:\n" + "\n".join(done.stderr.splitlines()[-15:]), file=sys.stderr)
+            return 1
         t0 = time.perf_counter()
         sweep = run_sweep(tmp / "sweep.yaml", workers=args.workers, force=True, progress=False)
         swept = time.perf_counter() - t0
