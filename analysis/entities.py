@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .ner import NAME_LABELS, document_entities
-from .nlp import parse
+from .nlp import doc_text, parse
 from .types import Article
 
 #: Label families used in tables and charts.
@@ -305,7 +305,7 @@ def descriptor_mentions(article: Article, *, mentions: pd.DataFrame | None = Non
         tokens = sorted(tokens, key=lambda t: t.i)
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
         used.update(t.i for t in tokens)
-        rows.append({"article_id": article.id, "start": start, "end": end, "text": doc.text[start:end], "entity": entity,
+        rows.append({"article_id": article.id, "start": start, "end": end, "text": doc_text(doc)[start:end], "entity": entity,
                      "kind": kind, "role": role, "sent_index": _bisect_right(sent_starts, start) - 1})
         return tokens
 

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from .errors import ParameterError
-from .nlp import load_model
+from .nlp import doc_text, load_model
 
 #: Labels of names; numbers, dates and amounts are not entities for this module.
 NAME_LABELS = frozenset(
@@ -101,27 +101,19 @@ def document_entities(
     if caps == "recase":
         mentions += _recased_mentions(doc, caps_sents, nlp or load_model())
     mentions = _split_coordinations(mentions)
-    mentions = _merge_abbreviated_places(mentions, doc.text)
+    mentions = _merge_abbreviated_places(mentions, doc_text(doc))
     titles = [s for s in headlines if s not in caps_sents and _is_title_case(s)]
     mentions = _shrink_title_mentions(mentions, titles)
     mentions = _harmonise_labels(mentions)
-    mentions = _label_table_rows(mentions, doc.text)
+    mentions = _label_table_rows(mentions, doc_text(doc))
     if propagate:
-        mentions = _propagate(mentions, doc.text, caps_sents)
-    mentions = _read_caps_sentences(mentions, doc.text, caps_sents)
+        mentions = _propagate(mentions, doc_text(doc), caps_sents)
+    mentions = _read_caps_sentences(mentions, doc_text(doc), caps_sents)
     wanted = NAME_LABELS if labels is None else frozenset(labels)
     return sorted((m for m in mentions if m.label in wanted), key=lambda m: m.start)
 
 
 # --- span repair -----------------------------------------------------------------------
-
-
-def _doc_text(doc: Doc) -> str:
-    """``doc.text``, built once per Doc (spaCy joins every token on each access)."""
-    text = doc.user_data.get("_text")
-    if text is None:
-        text = doc.user_data["_text"] = doc.text
-    return text
 
 
 def _clean_entity(ent: Span) -> list[Mention]:
@@ -162,9 +154,9 @@ def _piece_mention(tokens: list[Token], label: str) -> Mention | None:
     doc = tokens[0].doc
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     for suffix in ("'s", "’s"):
-        if _doc_text(doc).endswith(suffix, start, end) and end - start > len(suffix):
+        if doc_text(doc).endswith(suffix, start, end) and end - start > len(suffix):
             end -= len(suffix)
-    return Mention(start, end, _doc_text(doc)[start:end], label, "model")
+    return Mention(start, end, doc_text(doc)[start:end], label, "model")
 
 
 def _is_edge_junk(token: Token) -> bool:
@@ -186,9 +178,9 @@ def _is_determiner(token: Token, doc: Doc) -> bool:
     if not token.is_sent_start:
         return False
     rest_start = token.idx + len(token.text_with_ws)
-    rest = _doc_text(doc)[rest_start: token.sent.end_char]
+    rest = doc_text(doc)[rest_start: token.sent.end_char]
     head = re.match(r"[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*", rest)
-    return head is None or not _has_midsentence_title(_doc_text(doc), "The " + head.group())
+    return head is None or not _has_midsentence_title(doc_text(doc), "The " + head.group())
 
 
 def _has_midsentence_title(text: str, title: str) -> bool:
@@ -299,7 +291,7 @@ def _recased_mentions(doc: Doc, caps_sents: list[Span], nlp: Language) -> list[M
                 continue
             for m in _clean_entity(ent):
                 start, end = sent.start_char + m.start, sent.start_char + m.end
-                mentions.append(Mention(start, end, _doc_text(doc)[start:end], m.label, "model"))
+                mentions.append(Mention(start, end, doc_text(doc)[start:end], m.label, "model"))
     return mentions
 
 

@@ -126,6 +126,14 @@ def parse(
     return doc
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc (spaCy re-joins every token on each ``doc.text`` access)."""
+    text = doc.user_data.get("_text")
+    if text is None:
+        text = doc.user_data["_text"] = doc.text
+    return text
+
+
 @contextlib.contextmanager
 def primed(text: str, doc: Doc, *, nlp: Language | None = None, settings: dict | None = None) -> Iterator[Doc]:
     """Inside the block, ``parse(text)`` returns ``doc`` (parsed elsewhere, e.g. by ``nlp.pipe``).

@@ -32,7 +32,7 @@ import pandas as pd
 from spacy.tokens import Doc, Token
 
 from .entities import entity_mentions
-from .nlp import parse
+from .nlp import doc_text, parse
 from .types import Article
 
 #: Fragments with fewer words are scare quotes or titles, not quotations with a speaker.
@@ -186,7 +186,7 @@ class _Context:
 
     def __init__(self, doc: Doc, mentions: pd.DataFrame):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.mentions = sorted(
             (int(r.start), int(r.end), r.entity, r.entity_label) for r in mentions.itertuples()
         )

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from textblob import TextBlob
+from textblob.en import sentiment as pattern_sentiment  # TextBlob's default PatternAnalyzer lexicon
 
 from .nlp import parse
 from .types import Article
@@ -44,11 +44,11 @@ def score_text(text: str) -> dict[str, float]:
         ``polarity``, ``subjectivity`` (TextBlob); ``vader_compound``, ``vader_pos``,
         ``vader_neu``, ``vader_neg`` (VADER).
     """
-    blob = TextBlob(text).sentiment
+    polarity, subjectivity = pattern_sentiment(text)  # what TextBlob(text).sentiment computes
     vader = _vader().polarity_scores(text)
     return {
-        "polarity": round(float(blob.polarity), 6),
-        "subjectivity": round(float(blob.subjectivity), 6),
+        "polarity": round(float(polarity), 6),
+        "subjectivity": round(float(subjectivity), 6),
         "vader_compound": vader["compound"],
         "vader_pos": vader["pos"],
         "vader_neu": vader["neu"],

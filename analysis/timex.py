@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from .nlp import doc_text
+
 __all__ = ["Timex", "extract_timexes", "infer_dct"]
 
 
@@ -128,7 +130,7 @@ class _Context:
 
     def __init__(self, doc: Doc, dct: dt.date | None):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.dct = dct
         self.sent_starts = [s.start_char for s in doc.sents]
 

@@ -97,3 +97,13 @@ def test_index_links_every_report(rendered):
     assert all((out / href).exists() for href in parser.links)
     assert "broken.txt: empty file" in index
     assert "top entities: Vladimir Putin (10)" in index
+
+
+def test_tables_are_byte_identical_run_after_run(rendered, tmp_path):
+    out, _ = rendered
+    again = render_reports([SEEDS_DIR / "000_bf838fbfbc626702.txt"], tmp_path, progress=False)
+    assert again[0].ok, again[0].error
+    csvs = sorted(p.name for p in (out / "000_bf838fbfbc626702").glob("*.csv"))
+    assert {"sentences.csv", "entities.csv", "mentions.csv", "timeline.csv", "entity_sentiment.csv"} <= set(csvs)
+    for name in csvs:
+        assert (tmp_path / "000_bf838fbfbc626702" / name).read_bytes() == (out / "000_bf838fbfbc626702" / name).read_bytes(), name
