@@ -292,6 +292,7 @@ def entity_sentiment_summary(rows: pd.DataFrame, *, min_sentences: int = 1) -> p
     if rows.empty:
         return pd.DataFrame(columns=cols)
     counts = pd.crosstab(rows["entity"], rows["label"]).reindex(columns=["negative", "neutral", "positive"], fill_value=0)
+    counts.columns.name = None
     grouped = rows.groupby("entity")
     out = counts.assign(
         entity_label=grouped["entity_label"].first(),

