@@ -11,7 +11,6 @@ import contextlib
 import functools
 import hashlib
 import json
-from pathlib import Path
 from typing import Iterator
 
 import spacy

@@ -13,7 +13,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from analysis.config import DATA_DIR, SHARED_DIR
 from analysis.ner import document_entities

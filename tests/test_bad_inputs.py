@@ -16,7 +16,7 @@ from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.errors import ArticleError, ParameterError
 from analysis.ingest import load_article, load_articles
 from analysis.notebook import article_header, check_parameters, open_article
-from analysis.report import NOTEBOOKS, check_notebook_parameters, render_reports
+from analysis.report import NOTEBOOKS, check_notebook_parameters
 
 ENGLISH = "Angela Merkel met Emmanuel Macron in Paris on 3 March 2015 to discuss the budget."
 

@@ -1,7 +1,6 @@
 """Canonical entities: alias resolution, frequency table, co-occurrence, chart."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 

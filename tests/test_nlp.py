@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from analysis.fileio import write_atomic
-from analysis.nlp import cache_key, load_model, parse, primed
+from analysis.nlp import cache_key, parse, primed
 
 TEXT = "Title line\n\nAngela Merkel met Emmanuel Macron in Berlin on Monday. They talked.\n\nA second paragraph."
 
