@@ -96,13 +96,7 @@ def read_tml(path: Path) -> TimeMLDoc:
         raise ArticleError(path, "no <TEXT> element; is this a TimeML file?")
     parts: list[str] = []
     timexes: list[GoldTimex] = []
-    # The TEXT element's own tail belongs to the outer document, so walk its children here.
-    if text_elem.text:
-        parts.append(text_elem.text)
-    for child in text_elem:
-        _walk_text(child, parts, timexes)
-        if child.tail:
-            parts.append(child.tail)
+    _walk_text(text_elem, parts, timexes)  # its own tail belongs to the outer document: not walked
     doc_id_elem = root.find(".//DOCID")
     doc_id = doc_id_elem.text.strip() if doc_id_elem is not None and doc_id_elem.text else path.stem
     timexes.sort(key=lambda t: (t.start, t.end))
