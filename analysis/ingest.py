@@ -203,11 +203,16 @@ def load_article(
         ArticleError: the file is missing, unreadable, binary, empty, or holds no article.
         ParameterError: an override has the wrong type or an impossible date.
     """
+    if m := JSONL_LINE_RE.match(str(path)):  # one line of a JSON Lines file: "batch.jsonl:3"
+        return _jsonl_line(Path(m["file"]), int(m["line"]), title=title, published=published, outlet=outlet,
+                           language=language, infer_published=infer_published)
     path = Path(path)
     if path.suffix.lower() in JSONL_SUFFIXES:
         articles = list(load_jsonl(path))
         if len(articles) != 1:
-            raise ArticleError(path, f"holds {len(articles)} articles; use load_articles() for JSON Lines")
+            raise ArticleError(path, f"holds {len(articles)} articles; name one line as {path}:N or use load_articles()")
+        if isinstance(articles[0], ArticleError):
+            raise articles[0]
         return articles[0]
     raw = read_text_file(path)
     meta: dict[str, Any] = {"published_source": "sidecar"}
@@ -233,6 +238,31 @@ def load_article(
         url=meta.get("url"),
         infer_published=infer_published,
     )
+
+
+JSONL_LINE_RE = re.compile(r"^(?P<file>.+\.(?:jsonl|ndjson)):(?P<line>\d+)$", re.IGNORECASE)
+
+
+def jsonl_line_refs(path: str | Path) -> list[str]:
+    """``"<path>:<n>"`` for every non-blank line of a JSON Lines file (the form load_article takes)."""
+    return [f"{path}:{n}" for n, line in enumerate(read_text_file(Path(path)).splitlines(), start=1) if line.strip()]
+
+
+def _jsonl_line(path: Path, line: int, **overrides: Any) -> Article:
+    """Load line ``line`` (1-based) of a JSON Lines file, applying the non-None overrides."""
+    import dataclasses
+
+    infer = overrides.pop("infer_published", True)
+    where = f"{path}:{line}"
+    found = next((a for a in load_jsonl(path, infer_published=infer) if (a.source if isinstance(a, Article) else str(a).split(": ", 1)[0]) == where), None)
+    if found is None:
+        raise ArticleError(where, "no such line (or a blank one) in the JSON Lines file")
+    if isinstance(found, ArticleError):
+        raise found
+    changes = {k: v for k, v in overrides.items() if v is not None and k != "published"}
+    if overrides.get("published") not in (None, ""):
+        changes.update(published=parse_date(overrides["published"], source=where), published_source="parameter")
+    return dataclasses.replace(found, **changes)
 
 
 def load_jsonl(path: str | Path, *, infer_published: bool = True) -> Iterator[Article | ArticleError]:

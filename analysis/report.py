@@ -247,6 +247,18 @@ def write_index(reports: list[ArticleReport], out_dir: Path) -> Path:
     return path
 
 
+def _report_id(path: Path) -> str | None:
+    """The report folder an input will get (None when it cannot be loaded: its error says why)."""
+    from .ingest import JSONL_LINE_RE, article_id
+
+    if not JSONL_LINE_RE.match(str(path)):
+        return article_id(path.name)
+    try:
+        return load_article(path, infer_published=False).id
+    except AnalysisError:
+        return None
+
+
 def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, published: str = "", progress: bool = True) -> list[ArticleReport]:
     """Render reports for every article in ``inputs`` (files, folders, globs) and the index.
 
@@ -255,16 +267,19 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
     """
     parse_date(published or None)
     out_dir = Path(out_dir)
-    paths = expand_inputs(inputs)
     from tqdm.auto import tqdm
 
-    from .ingest import JSONL_SUFFIXES, article_id
+    from .ingest import JSONL_SUFFIXES, jsonl_line_refs
+
+    paths: list[Path] = []
+    for path in expand_inputs(inputs):  # a JSON Lines file is one report per line ("batch.jsonl:3")
+        paths.extend(map(Path, jsonl_line_refs(path)) if path.suffix.lower() in JSONL_SUFFIXES and path.exists() else [path])
 
     reports = []
     first_by_id: dict[str, Path] = {}
     with NotebookRunner() as runner:  # one kernel for the whole batch
         for path in tqdm(paths, desc="articles", unit="article", disable=not progress or len(paths) < 2):
-            aid = article_id(path.name) if path.suffix.lower() not in JSONL_SUFFIXES else None
+            aid = _report_id(path)
             if aid is not None and aid in first_by_id:  # e.g. a/x.txt and b/x.txt: one would overwrite the other
                 reports.append(ArticleReport(source=str(path), error=f"{path}: same report folder {aid!r} as "
                                              f"{first_by_id[aid]}; rename one of the files"))

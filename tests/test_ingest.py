@@ -120,3 +120,13 @@ def test_article_ids_are_safe(name, expected):
 def test_expand_inputs_skips_sidecars():
     paths = expand_inputs([SEEDS_DIR])
     assert paths == [SEED]
+
+
+def test_one_line_of_json_lines_with_overrides(tmp_path):
+    p = tmp_path / "b.jsonl"
+    p.write_text(json.dumps({"title": "A", "text": "Body a."}) + "\n\n" + json.dumps({"id": "bee", "title": "B", "text": "Body b."}),
+                 encoding="utf-8")
+    a = load_article(f"{p}:3", published="2022-01-02", outlet="Wire")
+    assert (a.id, a.title, a.outlet, a.published, a.published_source) == ("bee", "B", "Wire", dt.date(2022, 1, 2), "parameter")
+    with pytest.raises(ArticleError, match="no such line"):
+        load_article(f"{p}:2")

@@ -115,3 +115,23 @@ def test_reports_have_no_stderr_or_error_outputs(rendered):
         nb = nbformat.read(out / "000_bf838fbfbc626702" / f"{name}.ipynb", as_version=4)
         noisy = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" or o.get("output_type") == "error"]
         assert not noisy, (name, noisy[:1])
+
+
+def test_json_lines_batch_one_report_per_line(tmp_path):
+    import json
+
+    batch = tmp_path / "batch.jsonl"
+    lines = [
+        {"id": "first", "title": "Council approves budget", "text": "The Paris council approved the budget on Monday.",
+         "published": "2021-03-04", "outlet": "Gazette"},
+        {"title": "No text here"},
+        {"id": "third", "title": "Mayor resigns", "text": "Mayor Anne Hidalgo resigned on Friday after a vote."},
+    ]
+    batch.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    reports = render_reports([batch], tmp_path / "out", progress=False)
+    assert [r.ok for r in reports] == [True, False, True]
+    assert "batch.jsonl:2" in reports[1].error and "no 'text'" in reports[1].error
+    assert (tmp_path / "out" / "first" / "timeline.html").exists()
+    tl = pd.read_csv(tmp_path / "out" / "first" / "timeline.csv")
+    assert "2021-03-01" in set(tl["value"])  # Monday before the line's own publication date
+    assert "Gazette" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
