@@ -12,6 +12,7 @@ document). Aliases are merged within an article by general keys, no name lists:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from typing import Iterable
 
@@ -125,32 +126,25 @@ def entity_mentions(article: Article, *, labels: Iterable[str] = NAME_LABELS, pr
     mentions = document_entities(doc, labels=set(labels), propagate=propagate)
     sent_starts = [s.start_char for s in doc.sents]
     canon = resolve_aliases((m.text, m.label) for m in mentions)
-    rows = []
-    for m in mentions:
-        rows.append({
-            "article_id": article.id,
-            "start": m.start,
-            "end": m.end,
-            "text": m.text,
-            "label": m.label,
-            "entity": canon[_key(m.text)],
-            "source": m.source,
-            "sent_index": _bisect_right(sent_starts, m.start) - 1,
-        })
-    df = pd.DataFrame(rows, columns=[c for c in MENTION_COLUMNS if c != "entity_label"])
+    entities = [canon[_key(m.text)] for m in mentions]
     # Majority label per entity; ties go to the alphabetically first label.
-    counts = df.groupby(["entity", "label"]).size().reset_index(name="n")
-    majority = counts.sort_values(["entity", "n", "label"], ascending=[True, False, True]).drop_duplicates("entity").set_index("entity")["label"]
-    df["entity_label"] = df["entity"].map(majority) if len(df) else pd.Series(dtype=str)
-    df = df[MENTION_COLUMNS]
+    votes = Counter(zip(entities, (m.label for m in mentions)))
+    majority: dict[str, str] = {}
+    for (entity, label), n in sorted(votes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+        majority.setdefault(entity, label)
+    df = pd.DataFrame({
+        "article_id": pd.Series([article.id] * len(mentions), dtype="str"),
+        "start": pd.Series([m.start for m in mentions], dtype="int64"),
+        "end": pd.Series([m.end for m in mentions], dtype="int64"),
+        "text": pd.Series([m.text for m in mentions], dtype="str"),
+        "label": pd.Series([m.label for m in mentions], dtype="str"),
+        "entity": pd.Series(entities, dtype="str"),
+        "entity_label": pd.Series([majority[e] for e in entities], dtype="str"),
+        "source": pd.Series([m.source for m in mentions], dtype="str"),
+        "sent_index": pd.Series([bisect_right(sent_starts, m.start) - 1 for m in mentions], dtype="int64"),
+    })[MENTION_COLUMNS]
     df.attrs["n_sentences"] = {article.id: len(sent_starts)}
     return df
-
-
-def _bisect_right(values: list[int], x: int) -> int:
-    from bisect import bisect_right
-
-    return bisect_right(values, x)
 
 
 def entity_frequency(mentions: pd.DataFrame, *, n_sentences: int | None = None, min_mentions: int = 1) -> pd.DataFrame:
@@ -306,7 +300,7 @@ def descriptor_mentions(article: Article, *, mentions: pd.DataFrame | None = Non
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
         used.update(t.i for t in tokens)
         rows.append({"article_id": article.id, "start": start, "end": end, "text": doc_text(doc)[start:end], "entity": entity,
-                     "kind": kind, "role": role, "sent_index": _bisect_right(sent_starts, start) - 1})
+                     "kind": kind, "role": role, "sent_index": bisect_right(sent_starts, start) - 1})
         return tokens
 
     person_spans = sorted({(i, e) for i, (e, lab) in span_of.items() if lab == "PERSON"})

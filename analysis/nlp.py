@@ -61,6 +61,7 @@ def load_model(name: str | None = None) -> Language:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def model_key(nlp: Language) -> str:
     """``name-version`` of a loaded pipeline, used in cache keys."""
     meta = nlp.meta
