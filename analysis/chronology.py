@@ -98,9 +98,14 @@ def _chunk(tok: Token, skip: set[int], chunks: dict[int, Span]) -> str:
     return " ".join(words) or tok.text
 
 
-def noun_chunk_index(doc) -> dict[int, Span]:
-    """Token index → the noun chunk containing it (computed once per document)."""
-    return {i: chunk for chunk in doc.noun_chunks for i in range(chunk.start, chunk.end)}
+def noun_chunk_index(doc, *, sentences: list[Span] | None = None) -> dict[int, Span]:
+    """Token index → the noun chunk containing it, over ``sentences`` (default: the whole doc).
+
+    Event phrases only look inside the expression's sentence (dependency heads never leave
+    it), so the timeline indexes only the sentences that hold an expression.
+    """
+    spans = [doc] if sentences is None else sentences
+    return {i: chunk for span in spans for chunk in span.noun_chunks for i in range(chunk.start, chunk.end)}
 
 
 def event_phrase(span: Span, chunks: dict[int, Span] | None = None) -> str:
@@ -154,10 +159,13 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
     sents = list(doc.sents)
     if mentions is None:
         mentions = entity_mentions(article)
-    by_sent = mentions.groupby("sent_index")["entity"].agg(lambda s: "; ".join(dict.fromkeys(s))).to_dict()
-    chunks = noun_chunk_index(doc)
+    by_sent: dict[int, dict[str, None]] = {}
+    for sent_index, entity in zip(mentions["sent_index"], mentions["entity"]):
+        by_sent.setdefault(sent_index, {})[entity] = None  # ordered, unique
+    timexes = extract_timexes(doc, dct)
+    chunks = noun_chunk_index(doc, sentences=[sents[i] for i in sorted({t.sent_index for t in timexes})])
     rows = []
-    for tx in extract_timexes(doc, dct):
+    for tx in timexes:
         span = doc.char_span(tx.start, tx.end, alignment_mode="expand")
         granularity, start, end = value_period(tx.value)
         if tx.type == "SET":
@@ -175,7 +183,7 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
             "anchor": tx.anchor,
             "sent_index": tx.sent_index,
             "event": event_phrase(span, chunks) if span is not None else "",
-            "entities": by_sent.get(tx.sent_index, ""),
+            "entities": "; ".join(by_sent.get(tx.sent_index, ())),
             "sentence": sents[tx.sent_index].text.strip() if 0 <= tx.sent_index < len(sents) else "",
             "published": pd.Timestamp(dct) if dct else pd.NaT,
             "published_source": source,
