@@ -197,8 +197,8 @@ def summarize(report: ArticleReport, out_dir: Path) -> str:
         parts.append("top entities: " + ", ".join(f"{e} ({n})" for e, n in zip(top["entity"], top["mentions"])))
     tl = _read_csv(folder / "timeline.csv")
     if tl is not None:
-        tl = tl.assign(date=pd.to_datetime(tl["date"], errors="coerce")).dropna(subset=["date"]).sort_values("date")
-        span = f" from {tl['value'].iloc[0]} to {tl['value'].iloc[-1]}" if len(tl) else ""
+        dated = tl.assign(date=pd.to_datetime(tl["date"], errors="coerce")).dropna(subset=["date"]).sort_values("date")
+        span = f", {len(dated)} dated from {dated['value'].iloc[0]} to {dated['value'].iloc[-1]}" if len(dated) else ""
         parts.append(f"{len(tl)} time expressions{span}")
     return "; ".join(parts)
 

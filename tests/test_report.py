@@ -97,6 +97,8 @@ def test_index_links_every_report(rendered):
     assert all((out / href).exists() for href in parser.links)
     assert "broken.txt: empty file" in index
     assert "top entities: Vladimir Putin (10)" in index
+    tl = pd.read_csv(out / "000_bf838fbfbc626702" / "timeline.csv")
+    assert f"{len(tl)} time expressions, {tl['date'].notna().sum()} dated from 2016 to 2020-12-15" in index
 
 
 def test_tables_are_byte_identical_run_after_run(rendered, tmp_path):
