@@ -225,7 +225,8 @@ ENTITY_SENTIMENT_COLUMNS = [
 _NAME_FAMILIES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 
 
-def entity_sentiment(article: Article, *, mentions: pd.DataFrame | None = None, model=None) -> pd.DataFrame:
+def entity_sentiment(article: Article, *, mentions: pd.DataFrame | None = None, sentences: pd.DataFrame | None = None,
+                     model=None) -> pd.DataFrame:
     """Sentiment toward each canonical entity in each sentence that mentions it.
 
     A target-aware classifier trained on NewsMTSC (:mod:`analysis.targeted`) reads the
@@ -234,6 +235,7 @@ def entity_sentiment(article: Article, *, mentions: pd.DataFrame | None = None, 
     Args:
         article: a cleaned article.
         mentions: its :func:`~analysis.entities.entity_mentions` when already computed.
+        sentences: its :func:`sentence_sentiment` when already computed.
         model: a :class:`~analysis.targeted.TargetedSentimentModel` (default: the committed one).
 
     Returns:
@@ -249,7 +251,7 @@ def entity_sentiment(article: Article, *, mentions: pd.DataFrame | None = None, 
 
     if mentions is None:
         mentions = entity_mentions(article)
-    sents = sentence_sentiment(article).set_index("sent_index")
+    sents = (sentence_sentiment(article) if sentences is None else sentences).set_index("sent_index")
     targets = mentions[mentions["entity_label"].isin(_NAME_FAMILIES) & mentions["sent_index"].isin(sents.index)]
     targets = targets.sort_values("start").drop_duplicates(["entity", "sent_index"])
     if targets.empty:
