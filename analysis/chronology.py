@@ -8,15 +8,16 @@ sentence, and draws the calendar.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
-from .entities import entity_mentions
+from .entities import mention_records
 from .nlp import parse
 from .timex import extract_timexes
 from .types import Article
@@ -31,6 +32,7 @@ GRANULARITY_ORDER = ["time", "day", "week", "month", "quarter", "season", "year"
 _SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 14)}
 
 
+@functools.lru_cache(maxsize=4096)
 def value_period(value: str) -> tuple[str, pd.Timestamp | None, pd.Timestamp | None]:
     """Granularity and calendar period ``[start, end)`` of a TIMEX3 value.
 
@@ -98,14 +100,14 @@ def _chunk(tok: Token, skip: set[int], chunks: dict[int, Span]) -> str:
     return " ".join(words) or tok.text
 
 
-def noun_chunk_index(doc, *, sentences: list[Span] | None = None) -> dict[int, Span]:
-    """Token index → the noun chunk containing it, over ``sentences`` (default: the whole doc).
+def noun_chunk_index(doc: Doc) -> dict[int, Span]:
+    """Token index → the noun chunk containing it.
 
-    Event phrases only look inside the expression's sentence (dependency heads never leave
-    it), so the timeline indexes only the sentences that hold an expression.
+    One pass of ``doc.noun_chunks`` over the whole document: spaCy's ``Span.noun_chunks``
+    re-runs the document-wide iterator and filters it, so indexing sentence by sentence
+    would cost a full pass per sentence.
     """
-    spans = [doc] if sentences is None else sentences
-    return {i: chunk for span in spans for chunk in span.noun_chunks for i in range(chunk.start, chunk.end)}
+    return {i: chunk for chunk in doc.noun_chunks for i in range(chunk.start, chunk.end)}
 
 
 def event_phrase(span: Span, chunks: dict[int, Span] | None = None) -> str:
@@ -134,6 +136,54 @@ def event_phrase(span: Span, chunks: dict[int, Span] | None = None) -> str:
     return " ".join(t.text for t in words[-6:]) or gov.text
 
 
+def timeline_records(article: Article, *, published: dt.date | None = None,
+                     entities_by_sentence: dict[int, list[str]] | None = None) -> dict[str, list]:
+    """The columns of :func:`timeline` as plain lists, rows already in calendar order.
+
+    Args:
+        article, published: as for :func:`timeline`.
+        entities_by_sentence: sentence index → canonical entities named there (from
+            :func:`~analysis.entities.mention_records`); default: computed from the article.
+    """
+    dct = published or article.published
+    source = "parameter" if published else article.published_source
+    doc = parse(article.text)
+    if entities_by_sentence is None:
+        m = mention_records(article)
+        entities_by_sentence = entities_per_sentence(m["sent_index"], m["entity"])
+    timexes = extract_timexes(doc, dct)
+    cols: dict[str, list] = {c: [] for c in TIMELINE_COLUMNS}
+    if not timexes:
+        return cols
+    sents = list(doc.sents)
+    chunks = noun_chunk_index(doc)
+    anchor = pd.Timestamp(dct) if dct else None
+    rows = []
+    for tx in timexes:
+        span = doc.char_span(tx.start, tx.end, alignment_mode="expand")
+        granularity, start, end = value_period(tx.value)
+        rows.append((
+            article.id, tx.start, tx.end, tx.text, tx.type, tx.value, "set" if tx.type == "SET" else granularity,
+            start, end, tx.anchor, tx.sent_index,
+            event_phrase(span, chunks) if span is not None else "",
+            "; ".join(entities_by_sentence.get(tx.sent_index, ())),
+            sents[tx.sent_index].text.strip() if 0 <= tx.sent_index < len(sents) else "",
+            anchor, source,
+        ))
+    rows.sort(key=lambda r: (r[7] is None, r[7] or 0, r[1]))  # calendar order, undated last, then position
+    for c, values in zip(TIMELINE_COLUMNS, zip(*rows)):
+        cols[c] = list(values)
+    return cols
+
+
+def entities_per_sentence(sent_index: list[int], entity: list[str]) -> dict[int, list[str]]:
+    """Sentence index → its canonical entities, in order of first mention, each once."""
+    by_sent: dict[int, dict[str, None]] = {}
+    for i, e in zip(sent_index, entity):
+        by_sent.setdefault(i, {})[e] = None
+    return {i: list(es) for i, es in by_sent.items()}
+
+
 def timeline(article: Article, *, published: dt.date | None = None, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every temporal expression of the article, normalized and in calendar order.
 
@@ -144,8 +194,8 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
 
     Returns:
         One row per expression, calendar order (undated ones last), columns:
-        ``article_id``; ``start``, ``end`` (char offsets in ``article.text``);
-        ``expression`` (TimeML extent); ``type`` (DATE/TIME/DURATION/SET);
+        ``article_id``; ``start``, ``end`` (char offsets in ``article.text``); ``expression``
+        (TimeML extent); ``type`` (DATE/TIME/DURATION/SET);
         ``value`` (TIMEX3 value, e.g. ``2020-12-14``, ``2020-11``, ``P3D``);
         ``granularity`` (time/day/week/month/quarter/season/year/decade/duration/set/reference/unknown);
         ``date``, ``date_end`` (the period ``[date, date_end)`` on the calendar, NaT if none);
@@ -153,45 +203,12 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
         ``entities`` (canonical entities in the sentence, "; "-joined); ``sentence``;
         ``published`` (the anchor date used) and ``published_source`` (parameter/sidecar/html/inferred/none).
     """
-    dct = published or article.published
-    source = "parameter" if published else article.published_source
-    doc = parse(article.text)
-    sents = list(doc.sents)
-    if mentions is None:
-        mentions = entity_mentions(article)
-    by_sent: dict[int, dict[str, None]] = {}
-    for sent_index, entity in zip(mentions["sent_index"], mentions["entity"]):
-        by_sent.setdefault(sent_index, {})[entity] = None  # ordered, unique
-    timexes = extract_timexes(doc, dct)
-    chunks = noun_chunk_index(doc, sentences=[sents[i] for i in sorted({t.sent_index for t in timexes})])
-    rows = []
-    for tx in timexes:
-        span = doc.char_span(tx.start, tx.end, alignment_mode="expand")
-        granularity, start, end = value_period(tx.value)
-        if tx.type == "SET":
-            granularity = "set"
-        rows.append({
-            "article_id": article.id,
-            "start": tx.start,
-            "end": tx.end,
-            "expression": tx.text,
-            "type": tx.type,
-            "value": tx.value,
-            "granularity": granularity,
-            "date": start,
-            "date_end": end,
-            "anchor": tx.anchor,
-            "sent_index": tx.sent_index,
-            "event": event_phrase(span, chunks) if span is not None else "",
-            "entities": "; ".join(by_sent.get(tx.sent_index, ())),
-            "sentence": sents[tx.sent_index].text.strip() if 0 <= tx.sent_index < len(sents) else "",
-            "published": pd.Timestamp(dct) if dct else pd.NaT,
-            "published_source": source,
-        })
-    df = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
+    by_sent = None if mentions is None else entities_per_sentence(list(mentions["sent_index"]), list(mentions["entity"]))
+    cols = timeline_records(article, published=published, entities_by_sentence=by_sent)
+    df = pd.DataFrame(cols, columns=TIMELINE_COLUMNS)
     for col in ("date", "date_end", "published"):
         df[col] = pd.to_datetime(df[col])
-    return df.sort_values(["date", "start"], na_position="last", kind="stable").reset_index(drop=True)
+    return df
 
 
 _GRAN_COLORS = {"time": "#c44e52", "day": "#4c72b0", "week": "#64b5cd", "month": "#55a868",

@@ -23,10 +23,12 @@ The notebook ``notebooks/corpus.ipynb`` reads the folder with the helpers at the
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import time
 from collections import Counter
+from statistics import fmean
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -119,76 +121,64 @@ def _load_partition(items: list[tuple[str, str]]):
     return loaded, errors
 
 
-def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = 64) -> dict[str, pd.DataFrame]:
+def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = 64) -> dict:
     """Load and analyse a partition of articles in this process; return the five tables.
 
     The model is loaded once per process (``load_model`` is cached); the texts are parsed with
     ``nlp.pipe`` and each ``Doc`` is handed to the analyses of its article with
-    :func:`analysis.nlp.primed`.
+    :func:`analysis.nlp.primed`. The analyses' column lists (``sentence_records``,
+    ``mention_records``, ``timeline_records``: the same values as the DataFrame functions)
+    are gathered for the whole partition and become one ``pyarrow.Table`` per table, sorted
+    by :data:`SORT_KEYS`, so no DataFrame is built per article.
     """
+    import pyarrow as pa
+
     from . import nlp as nlpmod
-    from .chronology import timeline
-    from .entities import entity_mentions
-    from .sentiment import sentence_sentiment
+    from .chronology import entities_per_sentence, timeline_records
+    from .entities import mention_records
+    from .sentiment import sentence_records
 
     nlp = nlpmod.load_model()
+    schemas = _schemas()
     loaded, errors = _load_partition(items)
-    rows: dict[str, list[pd.DataFrame]] = {"sentences": [], "entities": [], "timexes": []}
-    articles = []
+    cols = {name: {c: [] for c in schemas[name].names} for name in ("articles", "sentences", "entities", "timexes")}
     docs = nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size)
     for (doc_id, path, art), doc in zip(loaded, docs):
         try:
             with nlpmod.primed(art.text, doc, nlp=nlp):
-                sents = sentence_sentiment(art)
-                ments = entity_mentions(art)
-                tl = timeline(art, mentions=ments)
+                sents = sentence_records(art)
+                ments = mention_records(art)
+                tl = timeline_records(art, entities_by_sentence=entities_per_sentence(ments["sent_index"], ments["entity"]))
         except Exception as err:  # noqa: BLE001 - one failed article never stops the run
             errors.append({"path": path, "error": f"analysis failed: {type(err).__name__}: {one_line(err)}"})
             continue
-        for name, df in (("sentences", sents), ("entities", ments), ("timexes", tl)):
-            df = df.copy()
-            df["article_id"] = doc_id
-            rows[name].append(df)
-        articles.append({
+        for name, table in (("sentences", sents), ("entities", ments), ("timexes", tl)):
+            n = len(table["start"])
+            for c, values in cols[name].items():
+                values.extend([doc_id] * n if c == "article_id" else table[c])
+        pol, vad = sents["polarity"], sents["vader_compound"]
+        article = {
             "article_id": doc_id,
             "path": path,
             "topic": Path(path).parent.name,
             "file_id": art.id,
             "title": art.title,
-            "published": pd.Timestamp(art.published) if art.published else pd.NaT,
+            "published": dt.datetime.combine(art.published, dt.time()) if art.published else None,
             "published_source": art.published_source,
             "outlet": art.outlet,
             "n_paragraphs": len(art.paragraphs),
             "n_chars": len(art.text),
-            "n_sentences": len(sents),
-            "n_mentions": len(ments),
-            "n_timexes": len(tl),
-            "mean_polarity": float(sents["polarity"].mean()) if len(sents) else float("nan"),
-            "mean_vader": float(sents["vader_compound"].mean()) if len(sents) else float("nan"),
-        })
-    schemas = _schemas()
-    out = {"articles": pd.DataFrame(articles, columns=schemas["articles"].names),
-           "errors": pd.DataFrame(errors, columns=["path", "error"])}
-    for name, parts in rows.items():
-        parts = [p for p in parts if len(p)]
-        out[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=schemas[name].names)
-    for name, df in out.items():
-        out[name] = df.sort_values(SORT_KEYS[name], kind="stable").reset_index(drop=True)[schemas[name].names]
-    return out
-
-
-def _to_arrow(df: pd.DataFrame, schema):
-    import pyarrow as pa
-
-    cols = []
-    for field in schema:
-        col = df[field.name] if field.name in df else pd.Series([None] * len(df), dtype=object)
-        if pa.types.is_timestamp(field.type):
-            col = pd.to_datetime(col).astype("datetime64[us]")
-        elif pa.types.is_string(field.type):
-            col = col.astype(object).where(col.notna(), None)
-        cols.append(pa.array(col, type=field.type, from_pandas=True))
-    return pa.Table.from_arrays(cols, schema=schema)
+            "n_sentences": len(pol),
+            "n_mentions": len(ments["start"]),
+            "n_timexes": len(tl["start"]),
+            "mean_polarity": fmean(pol) if pol else None,
+            "mean_vader": fmean(vad) if vad else None,
+        }
+        for c, values in cols["articles"].items():
+            values.append(article[c])
+    cols["errors"] = {"path": [e["path"] for e in errors], "error": [e["error"] for e in errors]}
+    return {name: pa.Table.from_pydict(cols[name], schema=schemas[name]).sort_by([(k, "ascending") for k in SORT_KEYS[name]])
+            for name in TABLES}
 
 
 class _TableWriters:
@@ -203,12 +193,12 @@ class _TableWriters:
         self.writers = {n: pq.ParquetWriter(self.tmp[n], self.schemas[n], compression="zstd") for n in TABLES}
         self.counts = Counter()
 
-    def write(self, tables: dict[str, pd.DataFrame]) -> None:
+    def write(self, tables: dict) -> None:
         for name in TABLES:
-            df = tables[name]
-            if len(df):
-                self.writers[name].write_table(_to_arrow(df, self.schemas[name]))
-                self.counts[name] += len(df)
+            table = tables[name]
+            if table.num_rows:
+                self.writers[name].write_table(table)
+                self.counts[name] += table.num_rows
 
     def close(self, ok: bool) -> None:
         for name, w in self.writers.items():

@@ -107,6 +107,35 @@ def resolve_aliases(surfaces: Iterable[tuple[str, str]]) -> dict[str, str]:
     return canon
 
 
+def mention_records(article: Article, *, labels: Iterable[str] = NAME_LABELS, propagate: bool = True) -> dict[str, list]:
+    """The columns of :func:`entity_mentions` as plain lists, and ``n_sentences`` (an int).
+
+    The corpus runner builds its Arrow tables from these without a DataFrame per article.
+    """
+    doc = parse(article.text)
+    mentions = document_entities(doc, labels=set(labels), propagate=propagate)
+    sent_starts = [s.start_char for s in doc.sents]
+    canon = resolve_aliases((m.text, m.label) for m in mentions)
+    entities = [canon[_key(m.text)] for m in mentions]
+    # Majority label per entity; ties go to the alphabetically first label.
+    votes = Counter(zip(entities, (m.label for m in mentions)))
+    majority: dict[str, str] = {}
+    for (entity, label), n in sorted(votes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+        majority.setdefault(entity, label)
+    return {
+        "article_id": [article.id] * len(mentions),
+        "start": [m.start for m in mentions],
+        "end": [m.end for m in mentions],
+        "text": [m.text for m in mentions],
+        "label": [m.label for m in mentions],
+        "entity": entities,
+        "entity_label": [majority[e] for e in entities],
+        "source": [m.source for m in mentions],
+        "sent_index": [bisect_right(sent_starts, m.start) - 1 for m in mentions],
+        "n_sentences": len(sent_starts),
+    }
+
+
 def entity_mentions(article: Article, *, labels: Iterable[str] = NAME_LABELS, propagate: bool = True) -> pd.DataFrame:
     """Every name mention in the article (title once + cleaned body), with its canonical entity.
 
@@ -122,29 +151,13 @@ def entity_mentions(article: Article, *, labels: Iterable[str] = NAME_LABELS, pr
         (majority label of the entity); ``source`` (``model``/``relabelled``/``propagated``);
         ``sent_index`` (sentence number in the parse).
     """
-    doc = parse(article.text)
-    mentions = document_entities(doc, labels=set(labels), propagate=propagate)
-    sent_starts = [s.start_char for s in doc.sents]
-    canon = resolve_aliases((m.text, m.label) for m in mentions)
-    entities = [canon[_key(m.text)] for m in mentions]
-    # Majority label per entity; ties go to the alphabetically first label.
-    votes = Counter(zip(entities, (m.label for m in mentions)))
-    majority: dict[str, str] = {}
-    for (entity, label), n in sorted(votes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
-        majority.setdefault(entity, label)
-    df = pd.DataFrame({
-        "article_id": pd.Series([article.id] * len(mentions), dtype="str"),
-        "start": pd.Series([m.start for m in mentions], dtype="int64"),
-        "end": pd.Series([m.end for m in mentions], dtype="int64"),
-        "text": pd.Series([m.text for m in mentions], dtype="str"),
-        "label": pd.Series([m.label for m in mentions], dtype="str"),
-        "entity": pd.Series(entities, dtype="str"),
-        "entity_label": pd.Series([majority[e] for e in entities], dtype="str"),
-        "source": pd.Series([m.source for m in mentions], dtype="str"),
-        "sent_index": pd.Series([bisect_right(sent_starts, m.start) - 1 for m in mentions], dtype="int64"),
-    })[MENTION_COLUMNS]
-    df.attrs["n_sentences"] = {article.id: len(sent_starts)}
+    cols = mention_records(article, labels=labels, propagate=propagate)
+    df = pd.DataFrame({c: pd.Series(cols[c], dtype=_MENTION_DTYPES[c]) for c in MENTION_COLUMNS})
+    df.attrs["n_sentences"] = {article.id: cols["n_sentences"]}
     return df
+
+
+_MENTION_DTYPES = {c: "int64" if c in {"start", "end", "sent_index"} else "str" for c in MENTION_COLUMNS}
 
 
 def entity_frequency(mentions: pd.DataFrame, *, n_sentences: int | None = None, min_mentions: int = 1) -> pd.DataFrame:

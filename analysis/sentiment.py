@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -74,6 +75,38 @@ def paragraph_offsets(article: Article) -> list[int]:
     return starts
 
 
+def sentence_records(article: Article) -> dict[str, list]:
+    """The columns of :func:`sentence_sentiment` as plain lists (one entry per sentence).
+
+    The corpus runner builds its Arrow tables from these without a DataFrame per article.
+    """
+    doc = parse(article.text)
+    para_starts = paragraph_offsets(article)
+    offset = 0 if article.title else 1
+    cols: dict[str, list] = {c: [] for c in SENTENCE_COLUMNS}
+    for i, sent in enumerate(doc.sents):
+        raw = sent.text
+        text = raw.strip()
+        if not text:
+            continue
+        share = quote_share(text)
+        start = sent.start_char
+        values = {
+            "article_id": article.id,
+            "sent_index": i,
+            "paragraph": bisect_right(para_starts, start) - 1 + offset,
+            "start": start,
+            "end": start + len(raw.rstrip()),
+            "text": text,
+            **score_text(text),
+            "quote_share": share,
+            "is_quote": share >= 0.5,
+        }
+        for c in SENTENCE_COLUMNS:
+            cols[c].append(values[c])
+    return cols
+
+
 def sentence_sentiment(article: Article) -> pd.DataFrame:
     """Scores of every sentence of the article (title included as paragraph 0).
 
@@ -86,27 +119,7 @@ def sentence_sentiment(article: Article) -> pd.DataFrame:
         ``quote_share`` (fraction of the sentence inside quotation marks);
         ``is_quote`` (``quote_share >= 0.5``: mostly a quotation, i.e. the speaker's words).
     """
-    doc = parse(article.text)
-    para_starts = np.array(paragraph_offsets(article))
-    offset = 0 if article.title else 1
-    rows = []
-    for i, sent in enumerate(doc.sents):
-        text = sent.text.strip()
-        if not text:
-            continue
-        share = quote_share(text)
-        rows.append({
-            "article_id": article.id,
-            "sent_index": i,
-            "paragraph": int(np.searchsorted(para_starts, sent.start_char, side="right")) - 1 + offset,
-            "start": sent.start_char,
-            "end": sent.start_char + len(sent.text.rstrip()),
-            "text": text,
-            **score_text(text),
-            "quote_share": share,
-            "is_quote": share >= 0.5,
-        })
-    return pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
+    return pd.DataFrame(sentence_records(article), columns=SENTENCE_COLUMNS)
 
 
 def paragraph_sentiment(article: Article) -> pd.DataFrame:

@@ -128,3 +128,35 @@ def test_load_corpus_names_missing_tables(tmp_path):
 
     with pytest.raises(ParameterError, match="articles.parquet"):
         load_corpus(tmp_path)
+
+
+def test_partition_tables_equal_the_per_article_analyses(corpus):
+    """The corpus builds its tables from column lists; they must equal the DataFrame functions row for row."""
+    from analysis.chronology import timeline
+    from analysis.corpus import SORT_KEYS, analyse_partition
+    from analysis.entities import entity_mentions
+    from analysis.ingest import load_article
+    from analysis.sentiment import sentence_sentiment
+
+    paths = sorted(corpus.rglob("*.txt"))
+    ids = doc_ids(paths)
+    tables = {k: v.to_pandas() for k, v in analyse_partition([(ids[str(p)], str(p)) for p in paths]).items()}
+    assert list(tables["errors"]["path"]) == [str(corpus / "tech" / "broken.txt")]
+    assert list(tables["articles"]["article_id"]) == sorted(ARTICLES)
+    n_rows = {"sentences": 0, "entities": 0, "timexes": 0}
+    for rel in ARTICLES:
+        art = load_article(corpus / rel)
+        mentions = entity_mentions(art)
+        expected = {"sentences": sentence_sentiment(art), "entities": mentions, "timexes": timeline(art, mentions=mentions)}
+        for name, df in expected.items():
+            assert len(df), (rel, name)
+            got = tables[name][tables[name]["article_id"] == rel].drop(columns="article_id").reset_index(drop=True)
+            want = (df.drop(columns="article_id").sort_values(SORT_KEYS[name][1:], kind="stable")
+                    .reset_index(drop=True)[got.columns])
+            for col in got.columns:  # values, not dtypes: Parquet stores NaT/None and strings its own way
+                assert [str(v) for v in got[col]] == [str(v) for v in want[col]], (rel, name, col)
+            n_rows[name] += len(df)
+        row = tables["articles"].set_index("article_id").loc[rel]
+        assert row["n_sentences"] == len(expected["sentences"]) and row["n_timexes"] == len(expected["timexes"])
+        assert row["mean_vader"] == pytest.approx(expected["sentences"]["vader_compound"].mean())
+    assert n_rows == {name: len(tables[name]) for name in n_rows}
