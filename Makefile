@@ -56,7 +56,6 @@ sweep: $(STAMP)
 
 ## corpus: analyse CORPUS (default seeds/) on Dask into reports/corpus/*.parquet and render its notebook
 corpus: $(STAMP)
-	$(PY) -m analysis corpus $(or $(CORPUS),seeds) --out reports/corpus
-	$(PY) -c "from analysis.report import execute; from pathlib import Path; execute('corpus', Path('reports/corpus/corpus.ipynb'), {'corpus_dir': str(Path('reports/corpus').resolve())})"
+	$(PY) -m analysis corpus $(or $(CORPUS),seeds) --out reports/corpus --report
 
 .PHONY: sweep corpus

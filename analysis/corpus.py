@@ -24,6 +24,7 @@ The notebook ``notebooks/corpus.ipynb`` reads the folder with the helpers at the
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import logging
 import os
 import time
@@ -34,7 +35,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .errors import AnalysisError, ArticleError, one_line
+from .errors import AnalysisError, ArticleError, ParameterError, one_line
 from .ingest import JSONL_SUFFIXES, expand_inputs
 
 #: Default number of articles per Dask task.
@@ -100,7 +101,6 @@ def partition(paths: list[Any], size: int) -> list[list[Any]]:
 def _load_partition(items: list[tuple[str, str]]):
     """(doc_id, path) pairs → list of (doc_id, path, Article) and error rows."""
     from .ingest import load_article, load_jsonl
-    from .errors import ParameterError
 
     loaded, errors = [], []
     for doc_id, path in items:
@@ -238,6 +238,9 @@ def run_corpus(
         progress: show a tqdm progress bar over partitions.
         max_in_flight: partitions submitted at once (default ``4 * workers``); bounds memory.
 
+    Raises:
+        ParameterError: an input that names nothing, or no article files at all (before any work).
+
     Returns:
         ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "errors": n,
         "partitions": n, "seconds": s, "out_dir": str, "tables": {name: path}}``.
@@ -248,7 +251,13 @@ def run_corpus(
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    inputs = [str(i) for i in inputs]
+    for item in inputs:  # a typo fails now, in one line, not after starting a cluster
+        if not Path(item).exists() and not (any(ch in item for ch in "*?[") and glob.glob(item, recursive=True)):
+            raise ParameterError(f"{item}: no such file or folder")
     paths = sorted(expand_inputs(inputs), key=lambda p: os.path.abspath(p))
+    if not paths:
+        raise ParameterError(f"no article files in {', '.join(inputs)}")
     ids = doc_ids(paths)
     items = sorted(((ids[str(p)], str(p)) for p in paths), key=lambda t: t[0])
     parts = partition(items, partition_size)
@@ -321,8 +330,6 @@ def load_corpus(corpus_dir: str | Path) -> dict[str, pd.DataFrame]:
     Raises:
         ParameterError: the folder or one of its tables is missing.
     """
-    from .errors import ParameterError
-
     folder = Path(corpus_dir)
     missing = [n for n in TABLES if not (folder / f"{n}.parquet").exists()]
     if missing:
@@ -459,6 +466,14 @@ def periods_alt(periods: pd.DataFrame) -> str:
     return f"Bar chart of the periods most referred to; densest: {head}."
 
 
+def render_corpus_report(corpus_dir: str | Path) -> Path:
+    """Execute ``notebooks/corpus.ipynb`` on a corpus folder into ``corpus.ipynb`` and ``corpus.html`` there."""
+    from .report import execute
+
+    folder = Path(corpus_dir).resolve()
+    return execute("corpus", folder / "corpus.ipynb", {"corpus_dir": str(folder)})
+
+
 def run_cli(args) -> int:
     """``python -m analysis corpus`` (arguments defined in :mod:`analysis.__main__`)."""
     import json
@@ -467,7 +482,14 @@ def run_cli(args) -> int:
     summary = run_corpus(args.inputs, args.out, scheduler=args.scheduler, partition_size=args.partition_size,
                          n_workers=args.workers, progress=not args.quiet)
     print(json.dumps({k: v for k, v in summary.items() if k != "tables"}))
-    if summary["articles"] == 0 and summary["errors"] == 0:
-        print("no articles found in: " + ", ".join(map(str, args.inputs)), file=sys.stderr)
-        return 2
+    if getattr(args, "report", False):
+        try:
+            html = render_corpus_report(args.out)
+        except Exception as err:  # noqa: BLE001 - the tables are written; say why the report is not
+            print(f"{args.out}: corpus report failed: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
+            return 1
+        print(f"report: {html}")
+    if summary["errors"]:
+        print(f"{summary['errors']} article(s) could not be analysed: see {Path(args.out) / 'errors.parquet'}", file=sys.stderr)
+        return 1
     return 0

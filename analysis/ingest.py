@@ -298,10 +298,18 @@ def load_jsonl(path: str | Path, *, infer_published: bool = True) -> Iterator[Ar
             yield err if isinstance(err, ArticleError) else ArticleError(where, str(err))
 
 
+def _is_dataset_doc(name: str) -> bool:
+    """README*, SOURCE.md, LICENSE*: documentation shipped with a corpus folder, not articles."""
+    low = name.lower()
+    return low.startswith(("readme", "license", "licence")) or low in {"source.md", "source.txt"}
+
+
 def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     """Files named by paths, directories (recursively, article suffixes only) and glob patterns.
 
-    A name that matches nothing is kept, so loading it reports "no such file".
+    Inside a directory, hidden files, sidecars and corpus documentation (README*, LICENSE*,
+    SOURCE.md) are skipped. A name that matches nothing is kept, so loading it reports
+    "no such file".
     """
     found: list[Path] = []
     for item in inputs:
@@ -311,7 +319,7 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
             found.extend(
                 p for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
-                and not p.name.endswith(SIDECAR_SUFFIX) and p.name.lower() not in {"readme.txt", "readme.md", "source.md"}
+                and not p.name.endswith(SIDECAR_SUFFIX) and not _is_dataset_doc(p.name)
             )
         elif any(ch in item for ch in "*?[") and not path.exists():
             found.extend(Path(p) for p in sorted(glob.glob(item, recursive=True)) if Path(p).is_file())

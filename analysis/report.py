@@ -145,7 +145,7 @@ def execute(notebook: str, output: Path, parameters: dict, *, runner: NotebookRu
         if partial.exists():
             os.replace(partial, output)
     nb = nbformat.read(output, as_version=4)
-    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": f"{notebook} — {parameters.get('article_path', '')}"}})
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": f"{notebook} — {parameters.get('article_path') or parameters.get('corpus_dir', '')}"}})
     html_path = output.with_suffix(".html")
     write_atomic(html_path, body.encode("utf-8"))
     return html_path

@@ -1,6 +1,7 @@
 """Corpus runs on Dask: partitioning, ids, and a real scheduler + workers vs a local cluster."""
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -160,3 +161,29 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
         assert row["n_sentences"] == len(expected["sentences"]) and row["n_timexes"] == len(expected["timexes"])
         assert row["mean_vader"] == pytest.approx(expected["sentences"]["vader_compound"].mean())
     assert n_rows == {name: len(tables[name]) for name in n_rows}
+
+
+@pytest.mark.slow
+def test_cli_writes_tables_and_renders_the_corpus_report(corpus, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "analysis", "corpus", str(corpus), "--out", str(out), "--report", "--quiet",
+                           "--partition-size", "3"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-2000:]  # the broken file is reported, after the report is rendered
+    assert "1 article(s) could not be analysed" in proc.stderr and "Traceback" not in proc.stderr
+    assert {f"{n}.parquet" for n in TABLES} <= {p.name for p in out.iterdir()}
+    html = (out / "corpus.html").read_text(encoding="utf-8")
+    for heading in ("Most mentioned entities", "Sentiment by topic", "Densest periods on the timeline",
+                    "Files that could not be analysed"):
+        assert heading in html
+    imgs = re.findall(r"<img\b[^>]*>", html)
+    assert len(imgs) == 3 and all("data:image/png;base64," in i and 'alt="' in i for i in imgs)
+    assert "Bar chart of the 1" in html  # alt text names how many entities the chart shows
+    assert "broken.txt" in html and "binary file" in html and "Traceback" not in html
+
+
+def test_cli_names_a_missing_corpus_in_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "analysis", "corpus", str(tmp_path / "nope"), "--out", str(tmp_path / "o"),
+                           "--quiet"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nope" in lines[0] and "no such file" in lines[0] and "Traceback" not in proc.stderr
