@@ -889,21 +889,55 @@ def extract_timexes(doc: Doc, dct: dt.date | None) -> list[Timex]:
 _ABSOLUTE_DAY = re.compile(rf"(?<![\w-])(?:{MONTH})\s*(?:{DAY}),?\s+(?:{YEAR})|(?:{DAY})\s+(?:{MONTH}),?\s+(?:{YEAR})", re.I)
 
 
-def infer_dct(text: str) -> dt.date | None:
-    """Best guess of a publication date: the latest fully specified date in ``text``.
+_DATELINE_CUE = re.compile(r"(?:\b(?:published|updated|posted|filed|dated|modified)\b[^.\n]{0,30}|^[A-Z][A-Z .,'-]{1,40},\s*)$", re.I)
+_FUTURE_CUE = re.compile(r"\b(?:will|shall|scheduled|due|expected|planned|set\s+to|next|upcoming|until|deadline)\b|'ll\b", re.I)
 
-    Args:
-        text: an article's text.
 
-    Returns:
-        The latest date written with day, month and year (``"Dec. 15, 2020"``), or ``None``.
-    """
-    dates = []
+def _full_dates(text: str) -> Iterator[tuple[dt.date, int, int]]:
+    """``(date, start, end)`` of every date written with day, month and year."""
     for m in _ABSOLUTE_DAY.finditer(text):
         month_word = re.search(MONTH, m.group())
         day = re.search(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?!\d)", m.group().replace(month_word.group(), " ", 1))
         try:
-            dates.append(dt.date(_year(m.group()), _MONTH_OF[month_word.group().rstrip(".").lower()], int(day.group(1))))
+            yield (dt.date(_year(m.group()), _MONTH_OF[month_word.group().rstrip(".").lower()], int(day.group(1))),
+                   m.start(), m.end())
         except (ValueError, AttributeError):
             continue
-    return max(dates) if dates else None
+
+
+def infer_dct(text: str) -> dt.date | None:
+    """Best guess of a publication date from the dates written in full in ``text``.
+
+    In order of trust:
+
+    1. a dateline or byline date: after "Published/Updated/Posted/Filed/Dated", after an
+       upper-case place at the start of a paragraph ("MOSCOW, Dec. 15, 2020 —"), or in a
+       short paragraph after the first (at most 12 words, a byline): the first such date;
+    2. else the latest date whose sentence does not look ahead ("will", "scheduled",
+       "next", "until", ...): a report is written after what it recounts;
+    3. else the latest date.
+
+    Args:
+        text: an article's text (paragraphs separated by blank lines).
+
+    Returns:
+        A date written with day, month and year (``"Dec. 15, 2020"``), or ``None``.
+    """
+    dates = list(_full_dates(text))
+    if not dates:
+        return None
+    for date, start, end in dates:
+        para_start = text.rfind("\n\n", 0, start) + 1
+        para_end = text.find("\n\n", end)
+        paragraph = text[para_start:para_end if para_end >= 0 else len(text)]
+        short = para_start > 0 and len(paragraph.split()) <= 12  # not the title: titles are short too
+        if _DATELINE_CUE.search(text[para_start:start].lstrip()) or short:
+            return date
+    past = []
+    for date, start, end in dates:
+        sent_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
+        stops = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
+        sentence = text[sent_start:min(stops) if stops else len(text)]
+        if not _FUTURE_CUE.search(sentence):
+            past.append(date)
+    return max(past or [d for d, _, _ in dates])

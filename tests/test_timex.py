@@ -182,6 +182,20 @@ def test_parse_number(text: str, expected: float | None) -> None:
         ("Filed Dec. 15, 2020. The vote on November 3, 2020 was close.", dt.date(2020, 12, 15)),
         ("Published 14 December 2020 at noon.", dt.date(2020, 12, 14)),
         ("It happened on Monday.", None),
+        # a dateline wins over a later date in the body
+        ("Putin writes to Biden\n\nMOSCOW, Dec. 15, 2020 — Putin congratulated Biden, who takes office after "
+         "the vote on January 6, 2021 is counted.", dt.date(2020, 12, 15)),
+        # a date alone in a short paragraph (a byline line)
+        ("Title\n\nBy Jane Doe · 2 March 2021\n\nThe results of 5 April 2021 were published today.", dt.date(2021, 3, 2)),
+        # a short title is not a byline
+        ("Vote of 3 November 2020 counted\n\nOfficials in every county of the state said the count finished on "
+         "10 November 2020 after a week.", dt.date(2020, 11, 10)),
+        # no dateline: the latest date that is not looked forward to
+        ("Biden will be sworn in on January 20, 2021, officials said in a long statement on the transition. The Electoral "
+         "College voted on December 14, 2020, and the states certified results on December 8, 2020 after weeks of counting.",
+         dt.date(2020, 12, 14)),
+        ("The company was founded on 1 May 1990 in a garage in the suburbs and was listed on the exchange on 3 June 1999 "
+         "after years of steady growth.", dt.date(1999, 6, 3)),
     ],
 )
 def test_infer_dct(text: str, expected: dt.date | None) -> None:
