@@ -359,15 +359,60 @@ def _with_topic(df: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     return df.merge(articles[["article_id", "topic"]], on="article_id", how="left")
 
 
-def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False) -> pd.DataFrame:
+def corpus_aliases(entities: pd.DataFrame, *, min_share: float = 0.8, min_articles: int = 2) -> dict[str, str]:
+    """Bare surnames or first names → the one full name they stand for across the corpus.
+
+    Within an article "Radcliffe" joins "Paula Radcliffe" when the article spells the name out
+    (:func:`analysis.entities.resolve_aliases`); an article that only says "Radcliffe" keeps it
+    bare. Across the corpus, such a bare PERSON name is mapped to the full name it was
+    resolved to in at least ``min_share`` of the articles (and ``min_articles`` articles) that
+    resolved it; a name that stands for several people ("Brown") stays as it is.
+
+    Args:
+        entities: the ``entities`` table of a corpus run.
+
+    Returns:
+        ``{bare name: full name}``.
+    """
+    from .entities import _key
+
+    people = entities[entities["entity_label"] == "PERSON"]
+    if people.empty:
+        return {}
+    keys = people["text"].map(_key)
+    single = ~keys.str.contains(" ", regex=False)
+    full = people["entity"].str.contains(" ", regex=False)
+    resolved = pd.DataFrame({"article_id": people["article_id"], "key": keys, "entity": people["entity"]})[single & full]
+    counts = resolved.drop_duplicates().groupby(["key", "entity"], sort=True).size()
+    bare = set(people.loc[~full, "entity"])
+    mapping = {}
+    for key, grp in counts.groupby(level=0, sort=True):
+        if key not in bare:
+            continue
+        best, n = grp.idxmax()[1], int(grp.max())
+        if n >= min_articles and n / grp.sum() >= min_share:
+            mapping[key] = best
+    return mapping
+
+
+def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False,
+                 merge_aliases: bool = True) -> pd.DataFrame:
     """Most mentioned entities: ``entity``, ``entity_label``, ``mentions``, ``articles`` (and ``topic``).
 
-    With ``by_topic`` the ``n`` most mentioned per topic folder.
+    Args:
+        n: how many (with ``by_topic``: how many per topic folder).
+        by_topic: rank within each topic folder.
+        merge_aliases: count bare surnames with the full name they stand for across the
+            corpus (:func:`corpus_aliases`).
     """
     ents = _with_topic(tables["entities"], tables["articles"])
     keys = ["topic", "entity"] if by_topic else ["entity"]
     if ents.empty:
         return pd.DataFrame(columns=[*keys, "entity_label", "mentions", "articles"])
+    if merge_aliases:
+        mapping = corpus_aliases(ents)
+        people = ents["entity_label"] == "PERSON"
+        ents.loc[people, "entity"] = ents.loc[people, "entity"].map(lambda e: mapping.get(e, e))
     agg = (ents.groupby(keys, sort=True)
            .agg(entity_label=("entity_label", lambda s: s.value_counts().sort_index().idxmax()),
                 mentions=("start", "size"), articles=("article_id", "nunique"))

@@ -187,3 +187,27 @@ def test_cli_names_a_missing_corpus_in_one_line(tmp_path):
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "nope" in lines[0] and "no such file" in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus():
+    from analysis.corpus import corpus_aliases
+
+    def rows(article, text, entity, label="PERSON"):
+        return {"article_id": article, "start": 0, "end": len(text), "text": text, "label": label, "entity": entity,
+                "entity_label": label, "source": "model", "sent_index": 0}
+
+    entities = pd.DataFrame([
+        rows("a1", "Paula Radcliffe", "Paula Radcliffe"), rows("a1", "Radcliffe", "Paula Radcliffe"),
+        rows("a2", "Radcliffe's", "Paula Radcliffe"), rows("a3", "Radcliffe", "Radcliffe"),  # a3 never spells it out
+        rows("b1", "Gordon Brown", "Gordon Brown"), rows("b1", "Brown", "Gordon Brown"),
+        rows("b2", "Brown", "James Brown"), rows("b3", "Brown", "Brown"),  # two people: stays bare
+        rows("c1", "Holmes", "Kelly Holmes"), rows("c2", "Holmes", "Holmes"),  # resolved in one article only
+        rows("d1", "Jones", "Jones", "ORG"),
+    ])
+    assert corpus_aliases(entities) == {"Radcliffe": "Paula Radcliffe"}
+    articles = pd.DataFrame({"article_id": sorted(set(entities["article_id"])), "topic": "sport"})
+    tables = {"entities": entities, "articles": articles}
+    merged = top_entities(tables, n=20).set_index("entity")
+    assert merged.loc["Paula Radcliffe", "mentions"] == 4 and merged.loc["Paula Radcliffe", "articles"] == 3
+    assert "Radcliffe" not in merged.index and "Brown" in merged.index
+    assert "Radcliffe" in top_entities(tables, n=20, merge_aliases=False)["entity"].tolist()
