@@ -256,8 +256,8 @@ def key_figures(run: Run) -> dict[str, Any]:
     arc = read("arc.csv")
     if arc is not None and len(arc):
         num = arc.select_dtypes("number")
-        if "vader_compound" in num:
-            out["arc_range"] = round(float(num["vader_compound"].max() - num["vader_compound"].min()), 3)
+        if "vader_smooth" in num:  # how far the smoothed arc swings: what the window changes
+            out["arc_range"] = round(float(num["vader_smooth"].max() - num["vader_smooth"].min()), 3)
     ents = read("entities.csv")
     if ents is not None and len(ents) and "mentions" in ents:
         out["entities"] = len(ents)
