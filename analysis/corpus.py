@@ -145,6 +145,10 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     ``mention_records``, ``timeline_records``: the same values as the DataFrame functions)
     are gathered for the whole partition and become one ``pyarrow.Table`` per table, sorted
     by :data:`SORT_KEYS`, so no DataFrame is built per article.
+
+    Returns:
+        ``{table name: pyarrow.Table}`` for :data:`TABLES`, and ``"seconds"``: this process's
+        time in ``load`` (read + clean), ``parse``, ``analyse`` and ``tables`` (Arrow build).
     """
     import pyarrow as pa
 
@@ -155,10 +159,17 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
 
     nlp = nlpmod.load_model()
     schemas = _schemas()
+    clock = time.perf_counter
+    t0 = clock()
     loaded, errors = _load_partition(items)
+    seconds = {"load": clock() - t0, "parse": 0.0, "analyse": 0.0, "tables": 0.0}
     cols = {name: {c: [] for c in schemas[name].names} for name in ("articles", "sentences", "entities", "timexes")}
-    docs = nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size)
-    for (doc_id, path, art), doc in zip(loaded, docs):
+    docs = iter(nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size))
+    for doc_id, path, art in loaded:
+        t0 = clock()
+        doc = next(docs)  # parses a batch every batch_size articles
+        t1 = clock()
+        seconds["parse"] += t1 - t0
         try:
             with nlpmod.primed(art.text, doc, nlp=nlp):
                 sents = sentence_records(art)
@@ -166,6 +177,7 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
                 tl = timeline_records(art, entities_by_sentence=entities_per_sentence(ments["sent_index"], ments["entity"]))
         except Exception as err:  # noqa: BLE001 - one failed article never stops the run
             errors.append({"path": path, "error": f"analysis failed: {type(err).__name__}: {one_line(err)}"})
+            seconds["analyse"] += clock() - t1
             continue
         for name, table in (("sentences", sents), ("entities", ments), ("timexes", tl)):
             n = len(table["start"])
@@ -191,11 +203,16 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
         }
         for c, values in cols["articles"].items():
             values.append(article[c])
+        seconds["analyse"] += clock() - t1
     cols["errors"] = {"path": [e["path"] for e in errors], "error": [e["error"] for e in errors]}
     del loaded, docs
     _release_memory()
-    return {name: pa.Table.from_pydict(cols[name], schema=schemas[name]).sort_by([(k, "ascending") for k in SORT_KEYS[name]])
-            for name in TABLES}
+    t0 = clock()
+    tables = {name: pa.Table.from_pydict(cols[name], schema=schemas[name]).sort_by([(k, "ascending") for k in SORT_KEYS[name]])
+              for name in TABLES}
+    seconds["tables"] = clock() - t0
+    tables["seconds"] = seconds
+    return tables
 
 
 class _TableWriters:
@@ -260,7 +277,9 @@ def run_corpus(
 
     Returns:
         ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "errors": n,
-        "partitions": n, "seconds": s, "out_dir": str, "tables": {name: path}}``.
+        "partitions": n, "seconds": s, "startup_seconds": s (cluster up, model loaded),
+        "worker_seconds": {"load", "parse", "analyse", "tables"}: s summed over workers,
+        "out_dir": str, "tables": {name: path}}``.
         Articles that fail are rows of ``errors.parquet``; the run does not stop for them.
     """
     from distributed import Client, LocalCluster, as_completed
@@ -287,10 +306,11 @@ def run_corpus(
                                dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     writers = _TableWriters(out)
+    worker_seconds: Counter = Counter({"load": 0.0, "parse": 0.0, "analyse": 0.0, "tables": 0.0})
     ok = False
     try:
-        if parts:
-            client.run(_warm)
+        client.run(_warm)
+        startup = time.perf_counter() - start
         n_workers_live = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         limit = max_in_flight or 4 * n_workers_live
         pending: dict[int, dict] = {}
@@ -313,6 +333,8 @@ def run_corpus(
         for fut in ac:
             i = futures.pop(fut)
             pending[i] = fut.result()
+            for stage, secs in pending[i].pop("seconds").items():
+                worker_seconds[stage] += secs
             fut.release()
             if bar is not None:
                 bar.update(len(parts[i]))
@@ -333,7 +355,9 @@ def run_corpus(
         if cluster is not None:
             cluster.close()
     summary = {name: writers.counts[name] for name in TABLES}
-    summary.update(partitions=len(parts), seconds=round(time.perf_counter() - start, 3), out_dir=str(out),
+    summary.update(partitions=len(parts), seconds=round(time.perf_counter() - start, 3),
+                   startup_seconds=round(startup, 3), worker_seconds={k: round(v, 3) for k, v in worker_seconds.items()},
+                   out_dir=str(out),
                    tables={n: str(out / f"{n}.parquet") for n in TABLES})
     return summary
 

@@ -141,7 +141,10 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
 
     paths = sorted(corpus.rglob("*.txt"))
     ids = doc_ids(paths)
-    tables = {k: v.to_pandas() for k, v in analyse_partition([(ids[str(p)], str(p)) for p in paths]).items()}
+    result = analyse_partition([(ids[str(p)], str(p)) for p in paths])
+    seconds = result.pop("seconds")
+    assert set(seconds) == {"load", "parse", "analyse", "tables"} and seconds["parse"] > 0 and seconds["analyse"] > 0
+    tables = {k: v.to_pandas() for k, v in result.items()}
     assert list(tables["errors"]["path"]) == [str(corpus / "tech" / "broken.txt")]
     assert list(tables["articles"]["article_id"]) == sorted(ARTICLES)
     n_rows = {"sentences": 0, "entities": 0, "timexes": 0}
