@@ -214,3 +214,15 @@ def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus
     assert merged.loc["Paula Radcliffe", "mentions"] == 4 and merged.loc["Paula Radcliffe", "articles"] == 3
     assert "Radcliffe" not in merged.index and "Brown" in merged.index
     assert "Radcliffe" in top_entities(tables, n=20, merge_aliases=False)["entity"].tolist()
+
+
+@pytest.mark.slow
+def test_recycled_workers_write_the_same_tables(corpus, tmp_path):
+    """Workers restarted mid-run (after 2 partitions each) lose nothing: same bytes out."""
+    steady = run_corpus([corpus], tmp_path / "steady", partition_size=1, recycle_after=None)
+    recycled = run_corpus([corpus], tmp_path / "recycled", partition_size=1, recycle_after=2)
+    assert steady["worker_processes"] == 2
+    assert recycled["worker_processes"] > 2, recycled  # some partitions were analysed by restarted workers
+    assert {k: recycled[k] for k in TABLES} == {k: steady[k] for k in TABLES}
+    for name in TABLES:
+        assert (tmp_path / "steady" / f"{name}.parquet").read_bytes() == (tmp_path / "recycled" / f"{name}.parquet").read_bytes()
