@@ -1,6 +1,7 @@
 """Corpus runs on Dask: partitioning, ids, and a real scheduler + workers vs a local cluster."""
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -143,6 +144,7 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
     ids = doc_ids(paths)
     result = analyse_partition([(ids[str(p)], str(p)) for p in paths])
     seconds = result.pop("seconds")
+    assert result.pop("pid") == os.getpid()
     assert set(seconds) == {"load", "parse", "analyse", "tables"} and seconds["parse"] > 0 and seconds["analyse"] > 0
     tables = {k: v.to_pandas() for k, v in result.items()}
     assert list(tables["errors"]["path"]) == [str(corpus / "tech" / "broken.txt")]
