@@ -91,26 +91,34 @@ def _governor(span: Span) -> Token:
     return tok
 
 
-def _chunk(tok: Token, skip: set[int], chunks: dict[int, Span]) -> str:
+def _chunk(tok: Token, skip: set[int], chunks: dict[int, tuple[int, int]]) -> str:
     """The noun chunk around ``tok`` (without the expression's own tokens), else the token."""
-    chunk = chunks.get(tok.i)
-    if chunk is None:
+    bounds = chunks.get(tok.i)
+    if bounds is None:
         return tok.text
-    words = [t.text for t in chunk if t.i not in skip and t.dep_ != "det" and not t.is_punct]
+    words = [t.text for t in tok.doc[bounds[0]:bounds[1]] if t.i not in skip and t.dep_ != "det" and not t.is_punct]
     return " ".join(words) or tok.text
 
 
-def noun_chunk_index(doc: Doc) -> dict[int, Span]:
-    """Token index → the noun chunk containing it.
+def noun_chunk_index(doc: Doc, *, sentences: list[Span] | None = None) -> dict[int, tuple[int, int]]:
+    """Token index → ``(start, end)`` of the noun chunk containing it.
 
-    One pass of ``doc.noun_chunks`` over the whole document: spaCy's ``Span.noun_chunks``
-    re-runs the document-wide iterator and filters it, so indexing sentence by sentence
-    would cost a full pass per sentence.
+    Over ``sentences`` only when given (event phrases never leave their expression's
+    sentence): the language's noun-chunk iterator runs on each of them, no ``Span`` is built.
+    (``Span.noun_chunks`` would re-run the document-wide iterator once per sentence.)
     """
-    return {i: chunk for chunk in doc.noun_chunks for i in range(chunk.start, chunk.end)}
+    iterator = doc.noun_chunks_iterator
+    if iterator is None:  # a language without a noun-chunk iterator
+        return {}
+    index: dict[int, tuple[int, int]] = {}
+    for part in ([doc] if sentences is None else sentences):
+        for start, end, _ in iterator(part):
+            for i in range(start, end):
+                index[i] = (start, end)
+    return index
 
 
-def event_phrase(span: Span, chunks: dict[int, Span] | None = None) -> str:
+def event_phrase(span: Span, chunks: dict[int, tuple[int, int]] | None = None) -> str:
     """Short phrase for the event a temporal expression dates.
 
     For a verb: the subject's noun chunk, the verb (with negation, particle, passive
@@ -156,7 +164,7 @@ def timeline_records(article: Article, *, published: dt.date | None = None,
     if not timexes:
         return cols
     sents = list(doc.sents)
-    chunks = noun_chunk_index(doc)
+    chunks = noun_chunk_index(doc, sentences=[sents[i] for i in sorted({t.sent_index for t in timexes})])
     anchor = pd.Timestamp(dct) if dct else None
     rows = []
     for tx in timexes:
