@@ -170,18 +170,17 @@ def timeline_records(article: Article, *, published: dt.date | None = None,
     for tx in timexes:
         span = doc.char_span(tx.start, tx.end, alignment_mode="expand")
         granularity, start, end = value_period(tx.value)
-        rows.append((
-            article.id, tx.start, tx.end, tx.text, tx.type, tx.value, "set" if tx.type == "SET" else granularity,
-            start, end, tx.anchor, tx.sent_index,
-            event_phrase(span, chunks) if span is not None else "",
-            "; ".join(entities_by_sentence.get(tx.sent_index, ())),
-            sents[tx.sent_index].text.strip() if 0 <= tx.sent_index < len(sents) else "",
-            anchor, source,
-        ))
-    rows.sort(key=lambda r: (r[7] is None, r[7] or 0, r[1]))  # calendar order, undated last, then position
-    for c, values in zip(TIMELINE_COLUMNS, zip(*rows)):
-        cols[c] = list(values)
-    return cols
+        rows.append({
+            "article_id": article.id, "start": tx.start, "end": tx.end, "expression": tx.text, "type": tx.type,
+            "value": tx.value, "granularity": "set" if tx.type == "SET" else granularity, "date": start, "date_end": end,
+            "anchor": tx.anchor, "sent_index": tx.sent_index,
+            "event": event_phrase(span, chunks) if span is not None else "",
+            "entities": "; ".join(entities_by_sentence.get(tx.sent_index, ())),
+            "sentence": sents[tx.sent_index].text.strip() if 0 <= tx.sent_index < len(sents) else "",
+            "published": anchor, "published_source": source,
+        })
+    rows.sort(key=lambda r: (r["date"] is None, r["date"] or 0, r["start"]))  # calendar order, undated last
+    return {c: [r[c] for r in rows] for c in TIMELINE_COLUMNS}
 
 
 def entities_per_sentence(sent_index: list[int], entity: list[str]) -> dict[int, list[str]]:

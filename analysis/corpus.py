@@ -24,7 +24,6 @@ The notebook ``notebooks/corpus.ipynb`` reads the folder with the helpers at the
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import logging
 import os
 import time
@@ -294,10 +293,8 @@ def run_corpus(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     inputs = [str(i) for i in inputs]
-    for item in inputs:  # a typo fails now, in one line, not after starting a cluster
-        if not Path(item).exists() and not (any(ch in item for ch in "*?[") and glob.glob(item, recursive=True)):
-            raise ParameterError(f"{item}: no such file or folder")
-    paths = sorted(expand_inputs(inputs), key=lambda p: os.path.abspath(p))
+    # strict: a typo fails now, in one line, not after starting a cluster
+    paths = sorted(expand_inputs(inputs, strict=True), key=lambda p: os.path.abspath(p))
     if not paths:
         raise ParameterError(f"no article files in {', '.join(inputs)}")
     ids = doc_ids(paths)

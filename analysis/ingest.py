@@ -304,12 +304,15 @@ def _is_dataset_doc(name: str) -> bool:
     return low.startswith(("readme", "license", "licence")) or low in {"source.md", "source.txt"}
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+def expand_inputs(inputs: Iterable[str | Path], *, strict: bool = False) -> list[Path]:
     """Files named by paths, directories (recursively, article suffixes only) and glob patterns.
 
     Inside a directory, hidden files, sidecars and corpus documentation (README*, LICENSE*,
     SOURCE.md) are skipped. A name that matches nothing is kept, so loading it reports
-    "no such file".
+    "no such file" — unless ``strict``: then it raises before anything is loaded.
+
+    Raises:
+        ParameterError: with ``strict``, a name that is no file or folder and no glob that matches.
     """
     found: list[Path] = []
     for item in inputs:
@@ -322,7 +325,12 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
                 and not p.name.endswith(SIDECAR_SUFFIX) and not _is_dataset_doc(p.name)
             )
         elif any(ch in item for ch in "*?[") and not path.exists():
-            found.extend(Path(p) for p in sorted(glob.glob(item, recursive=True)) if Path(p).is_file())
+            matches = sorted(glob.glob(item, recursive=True))
+            if strict and not matches:
+                raise ParameterError(f"{item}: no such file or folder")
+            found.extend(Path(p) for p in matches if Path(p).is_file())
+        elif strict and not path.exists():
+            raise ParameterError(f"{item}: no such file or folder")
         else:
             found.append(path)
     return found
