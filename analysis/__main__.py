@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--partition-size", type=int, default=40, help="articles per Dask task (default 40)")
     co.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
     co.add_argument("--recycle-after", type=int, default=50,
-                    help="restart each local worker after this many partitions, giving back memory (default 50; 0: never)")
+                    help="restart the local workers once each has analysed this many partitions, giving back memory (default 50; 0: never)")
     co.add_argument("--report", action="store_true", help="also render notebooks/corpus.ipynb into OUT/corpus.{ipynb,html}")
     co.add_argument("--quiet", action="store_true", help="no progress bar")
     co.set_defaults(func=_corpus)

@@ -39,11 +39,12 @@ from .ingest import JSONL_SUFFIXES, expand_inputs
 
 #: Default number of articles per Dask task.
 PARTITION_SIZE = 40
-#: Each local worker process is restarted after analysing this many partitions (2,000
-#: articles at the default size). Under Dask a worker's resident memory creeps up by about
-#: 10 MB a minute (the same partitions in a plain loop stay flat), so a 25-minute run peaked
-#: 20 % above a 2-minute one; recycling bounds that for one model load (about 3 s) per
-#: worker per recycle. The 2,225 BBC articles (about 28 partitions per worker) never recycle.
+#: Local worker processes are restarted once each has analysed about this many partitions
+#: (2,000 articles at the default size). Under Dask a worker's resident memory creeps up by
+#: about 10 MB a minute (the same partitions in a plain loop stay flat), so a 25-minute run
+#: peaked 20 % above a 2-minute one. A recycle waits for the partitions in flight, restarts
+#: every worker through its nanny and loads the model again (a few seconds per round).
+#: The 2,225 BBC articles (about 28 partitions per worker) never recycle.
 RECYCLE_AFTER = 50
 
 
@@ -270,8 +271,8 @@ def run_corpus(
         n_workers: worker processes of the local cluster.
         progress: show a tqdm progress bar over partitions.
         max_in_flight: partitions submitted at once (default ``4 * workers``); bounds memory.
-        recycle_after: local cluster only: restart each worker process after it has analysed
-            this many partitions, giving back the memory it accumulated (see
+        recycle_after: local cluster only: restart the worker processes once each has analysed
+            about this many partitions, giving back the memory they accumulated (see
             :data:`RECYCLE_AFTER`); ``None`` or 0: never. Workers of an existing scheduler are
             left alone.
 
@@ -283,7 +284,7 @@ def run_corpus(
         "partitions": n, "seconds": s, "startup_seconds": s (cluster up, model loaded),
         "worker_seconds": {"load", "parse", "analyse", "tables"}: s summed over workers,
         "worker_processes": n (distinct worker processes that returned work; more than the
-        workers when some were recycled),
+        workers when some were recycled), "restarts": n (recycling rounds),
         "out_dir": str, "tables": {name: path}}``.
         Articles that fail are rows of ``errors.parquet``; the run does not stop for them.
     """
@@ -319,16 +320,19 @@ def run_corpus(
     writers = _TableWriters(out)
     worker_seconds: Counter = Counter({"load": 0.0, "parse": 0.0, "analyse": 0.0, "tables": 0.0})
     worker_pids: set[int] = set()
+    restarts = 0
     ok = False
+    bar = None
     try:
-        if cluster is not None and recycle_after:
-            from .recycle import RecycleWorkers
-
-            client.register_plugin(RecycleWorkers(recycle_after, key_prefix="corpus-part-"))
         client.run(_warm)
         startup = time.perf_counter() - start
         n_workers_live = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         limit = max_in_flight or 4 * n_workers_live
+        # Recycling works in rounds: a round submits at most recycle_after partitions per worker;
+        # once all of them are back (nothing running, no result held by a worker) every worker
+        # process is restarted by its nanny and loads the model again. Draining first means a
+        # restart never kills a running task nor loses a result.
+        per_round = recycle_after * n_workers_live if (cluster is not None and recycle_after) else len(parts)
         pending: dict[int, dict] = {}
         next_to_write = 0
         submitted = 0
@@ -336,37 +340,42 @@ def run_corpus(
         def submit(i: int):
             return client.submit(analyse_partition, parts[i], key=f"corpus-part-{i}-{os.getpid()}-{start}", pure=False)
 
-        futures = {}
-        while submitted < min(limit, len(parts)):
-            futures[submit(submitted)] = submitted
-            submitted += 1
-        bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(items), desc="articles", unit="article")
-        ac = as_completed(list(futures))
-        for fut in ac:
-            i = futures.pop(fut)
-            pending[i] = fut.result()
-            for stage, secs in pending[i].pop("seconds").items():
-                worker_seconds[stage] += secs
-            worker_pids.add(pending[i].pop("pid"))
-            fut.release()
-            if bar is not None:
-                bar.update(len(parts[i]))
-            while next_to_write in pending:  # write in partition order: deterministic files
-                writers.write(pending.pop(next_to_write))
-                next_to_write += 1
-            if submitted < len(parts):
-                new = submit(submitted)
-                futures[new] = submitted
+        while submitted < len(parts):
+            if submitted:
+                client.restart(wait_for_workers=True)
+                client.run(_warm)
+                restarts += 1
+            round_end = min(len(parts), submitted + per_round)
+            futures = {}
+            while submitted < round_end and len(futures) < limit:
+                futures[submit(submitted)] = submitted
                 submitted += 1
-                ac.add(new)
-        if bar is not None:
-            bar.close()
+            ac = as_completed(list(futures))
+            for fut in ac:
+                i = futures.pop(fut)
+                pending[i] = fut.result()
+                for stage, secs in pending[i].pop("seconds").items():
+                    worker_seconds[stage] += secs
+                worker_pids.add(pending[i].pop("pid"))
+                fut.release()
+                if bar is not None:
+                    bar.update(len(parts[i]))
+                while next_to_write in pending:  # write in partition order: deterministic files
+                    writers.write(pending.pop(next_to_write))
+                    next_to_write += 1
+                if submitted < round_end:
+                    new = submit(submitted)
+                    futures[new] = submitted
+                    submitted += 1
+                    ac.add(new)
         ok = True
     finally:
+        if bar is not None:
+            bar.close()
         writers.close(ok)
         client.close()
         if cluster is not None:
@@ -374,7 +383,7 @@ def run_corpus(
     summary = {name: writers.counts[name] for name in TABLES}
     summary.update(partitions=len(parts), seconds=round(time.perf_counter() - start, 3),
                    startup_seconds=round(startup, 3), worker_seconds={k: round(v, 3) for k, v in worker_seconds.items()},
-                   worker_processes=len(worker_pids),
+                   worker_processes=len(worker_pids), restarts=restarts,
                    out_dir=str(out),
                    tables={n: str(out / f"{n}.parquet") for n in TABLES})
     return summary
