@@ -176,7 +176,8 @@ def timeline_records(article: Article, *, published: dt.date | None = None,
             "anchor": tx.anchor, "sent_index": tx.sent_index,
             "event": event_phrase(span, chunks) if span is not None else "",
             "entities": "; ".join(entities_by_sentence.get(tx.sent_index, ())),
-            "sentence": sents[tx.sent_index].text.strip() if 0 <= tx.sent_index < len(sents) else "",
+            "sentence": article.text[sents[tx.sent_index].start_char:sents[tx.sent_index].end_char].strip()
+            if 0 <= tx.sent_index < len(sents) else "",  # sent.text, without a Token per word
             "published": anchor, "published_source": source,
         })
     rows.sort(key=lambda r: (r["date"] is None, r["date"] or 0, r["start"]))  # calendar order, undated last

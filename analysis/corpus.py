@@ -13,6 +13,7 @@ the same inputs with the same ``partition_size`` are byte-identical)::
     OUT/sentences.parquet  sentence sentiment (analysis.sentiment.sentence_sentiment)
     OUT/entities.parquet   name mentions (analysis.entities.entity_mentions)
     OUT/timexes.parquet    temporal expressions (analysis.chronology.timeline)
+    OUT/quotes.parquet     direct quotations with speaker and cue (analysis.quotes.quotes)
     OUT/errors.parquet     path, error: articles that could not be read or analysed
 
 ``doc_id`` (column ``article_id`` in the per-article tables) is the article's path relative to
@@ -48,7 +49,7 @@ PARTITION_SIZE = 40
 RECYCLE_AFTER = 50
 
 
-TABLES = ("articles", "sentences", "entities", "timexes", "errors")
+TABLES = ("articles", "sentences", "entities", "timexes", "quotes", "errors")
 
 
 def _schemas():
@@ -59,7 +60,7 @@ def _schemas():
         "articles": pa.schema([
             ("article_id", s), ("path", s), ("topic", s), ("file_id", s), ("title", s), ("published", ts),
             ("published_source", s), ("outlet", s), ("n_paragraphs", i), ("n_chars", i), ("n_sentences", i),
-            ("n_mentions", i), ("n_timexes", i), ("mean_polarity", f), ("mean_vader", f),
+            ("n_mentions", i), ("n_timexes", i), ("n_quotes", i), ("mean_polarity", f), ("mean_vader", f),
         ]),
         "sentences": pa.schema([
             ("article_id", s), ("sent_index", i), ("paragraph", i), ("start", i), ("end", i), ("text", s),
@@ -75,6 +76,10 @@ def _schemas():
             ("granularity", s), ("date", ts), ("date_end", ts), ("anchor", s), ("sent_index", i), ("event", s),
             ("entities", s), ("sentence", s), ("published", ts), ("published_source", s),
         ]),
+        "quotes": pa.schema([
+            ("article_id", s), ("start", i), ("end", i), ("sent_index", i), ("text", s), ("words", i), ("parts", i),
+            ("speaker", s), ("speaker_type", s), ("attribution", s), ("cue", s), ("cue_start", i),
+        ]),
         "errors": pa.schema([("path", s), ("error", s)]),
     }
 
@@ -85,6 +90,7 @@ SORT_KEYS = {
     "sentences": ["article_id", "sent_index"],
     "entities": ["article_id", "start", "end"],
     "timexes": ["article_id", "start", "end"],
+    "quotes": ["article_id", "start"],
     "errors": ["path"],
 }
 
@@ -135,12 +141,13 @@ PIPE_BATCH_SIZE = 16
 
 
 def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BATCH_SIZE) -> dict:
-    """Load and analyse a partition of articles in this process; return the five tables.
+    """Load and analyse a partition of articles in this process; return the corpus tables.
 
     The model is loaded once per process (``load_model`` is cached); the texts are parsed with
     ``nlp.pipe`` and each ``Doc`` is handed to the analyses of its article with
     :func:`analysis.nlp.primed`. The analyses' column lists (``sentence_records``,
-    ``mention_records``, ``timeline_records``: the same values as the DataFrame functions)
+    ``mention_records``, ``timeline_records``, ``quote_records``: the same values as the
+    DataFrame functions)
     are gathered for the whole partition and become one ``pyarrow.Table`` per table, sorted
     by :data:`SORT_KEYS`, so no DataFrame is built per article.
 
@@ -154,6 +161,7 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     from . import nlp as nlpmod
     from .chronology import entities_per_sentence, timeline_records
     from .entities import mention_records
+    from .quotes import quote_records
     from .sentiment import sentence_records
 
     nlp = nlpmod.load_model()
@@ -162,7 +170,7 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     t0 = clock()
     loaded, errors = _load_partition(items)
     seconds = {"load": clock() - t0, "parse": 0.0, "analyse": 0.0, "tables": 0.0}
-    cols = {name: {c: [] for c in schemas[name].names} for name in ("articles", "sentences", "entities", "timexes")}
+    cols = {name: {c: [] for c in schemas[name].names} for name in ("articles", "sentences", "entities", "timexes", "quotes")}
     docs = iter(nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size))
     for doc_id, path, art in loaded:
         t0 = clock()
@@ -174,11 +182,12 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
                 sents = sentence_records(art)
                 ments = mention_records(art)
                 tl = timeline_records(art, entities_by_sentence=entities_per_sentence(ments["sent_index"], ments["entity"]))
+                qs = quote_records(art, mentions=ments)
         except Exception as err:  # noqa: BLE001 - one failed article never stops the run
             errors.append({"path": path, "error": f"analysis failed: {type(err).__name__}: {one_line(err)}"})
             seconds["analyse"] += clock() - t1
             continue
-        for name, table in (("sentences", sents), ("entities", ments), ("timexes", tl)):
+        for name, table in (("sentences", sents), ("entities", ments), ("timexes", tl), ("quotes", qs)):
             n = len(table["start"])
             for c, values in cols[name].items():
                 values.extend([doc_id] * n if c == "article_id" else table[c])
@@ -197,6 +206,7 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
             "n_sentences": len(pol),
             "n_mentions": len(ments["start"]),
             "n_timexes": len(tl["start"]),
+            "n_quotes": len(qs["start"]),
             "mean_polarity": fmean(pol) if pol else None,
             "mean_vader": fmean(vad) if vad else None,
         }
@@ -280,7 +290,7 @@ def run_corpus(
         ParameterError: an input that names nothing, or no article files at all (before any work).
 
     Returns:
-        ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "errors": n,
+        ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "quotes": n, "errors": n,
         "partitions": n, "seconds": s, "startup_seconds": s (cluster up, model loaded),
         "worker_seconds": {"load", "parse", "analyse", "tables"}: s summed over workers,
         "worker_processes": n (distinct worker processes that returned work; more than the
@@ -393,7 +403,7 @@ def run_corpus(
 
 
 def load_corpus(corpus_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """The five tables of a corpus folder written by :func:`run_corpus`.
+    """The tables of a corpus folder written by :func:`run_corpus`.
 
     Raises:
         ParameterError: the folder or one of its tables is missing.
@@ -471,6 +481,44 @@ def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool
     agg = agg.sort_values([*keys[:-1], "mentions", "articles", "entity"],
                           ascending=[*[True] * (len(keys) - 1), False, False, True], kind="stable")
     return (agg.groupby("topic", sort=True).head(n) if by_topic else agg.head(n)).reset_index(drop=True)
+
+
+def top_speakers(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False) -> pd.DataFrame:
+    """Most quoted speakers (:mod:`analysis.quotes`), unattributed quotations left out.
+
+    Bare surnames are merged with the full name as in :func:`top_entities` (:func:`corpus_aliases`).
+
+    Returns:
+        Columns (``topic``,) ``speaker``, ``speaker_type`` (PERSON, ORG, ..., ``document``,
+        ``description``), ``quotes``, ``articles`` (articles quoting them), ``words`` (quoted
+        words in all); most quotes first.
+    """
+    keys = ["topic", "speaker"] if by_topic else ["speaker"]
+    columns = [*keys, "speaker_type", "quotes", "articles", "words"]
+    q = _with_topic(tables["quotes"], tables["articles"])
+    q = q[q["speaker"] != ""]
+    if q.empty:
+        return pd.DataFrame(columns=columns)
+    mapping = corpus_aliases(tables["entities"])
+    people = q["speaker_type"] == "PERSON"
+    q.loc[people, "speaker"] = q.loc[people, "speaker"].map(lambda e: mapping.get(e, e))
+    agg = (q.groupby(keys, sort=True)
+           .agg(speaker_type=("speaker_type", lambda s: s.value_counts().sort_index().idxmax()),
+                quotes=("start", "size"), articles=("article_id", "nunique"), words=("words", "sum"))
+           .reset_index())
+    agg = agg.sort_values([*keys[:-1], "quotes", "articles", "speaker"],
+                          ascending=[*[True] * (len(keys) - 1), False, False, True], kind="stable")
+    return (agg.groupby("topic", sort=True).head(n) if by_topic else agg.head(n)).reset_index(drop=True)[columns]
+
+
+def quote_summary(tables: dict[str, pd.DataFrame]) -> str:
+    """One sentence: how many quotations, in how many articles, how many with a speaker."""
+    q, n_arts = tables["quotes"], len(tables["articles"])
+    if q.empty:
+        return f"No direct quotations of four words or more in the {n_arts} articles."
+    named = int((q["speaker"] != "").sum())
+    return (f"{len(q)} direct quotations in {q['article_id'].nunique()} of {n_arts} articles; "
+            f"{named} ({named / len(q):.0%}) attributed to a speaker.")
 
 
 def sentiment_by_topic(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -263,8 +263,13 @@ def _words(sent: Span) -> list[Token]:
 
 def _is_all_caps(sent: Span) -> bool:
     """A word of two letters or more, and no lowercase letter in any word."""
-    words = _words(sent)
-    return any(len(w) > 1 for w in words) and all(w.is_upper for w in words)
+    long_word = False
+    for tok in sent:
+        if tok.is_alpha:
+            if not tok.is_upper:  # stops at the first lowercase word, as most sentences do
+                return False
+            long_word = long_word or len(tok) > 1
+    return long_word
 
 
 def _is_title_case(sent: Span) -> bool:
@@ -407,11 +412,19 @@ def _table_blocks(text: str) -> list[list[tuple[int, int]]]:
     return [b for b in blocks if b]
 
 
+_ROW_TOKEN = re.compile(r"\S+")
+
+
 def _row_heads(line: str, offset: int) -> list[tuple[int, int]]:
     """Spans of the row heads when ``line`` is a table row, else none."""
-    tokens = [(m.start() + offset, m.group()) for m in re.finditer(r"\S+", line)]
-    kinds = [_row_token_kind(tok) for _, tok in tokens]
-    if None in kinds or "number" not in kinds:
+    tokens, kinds = [], []
+    for m in _ROW_TOKEN.finditer(line):
+        kind = _row_token_kind(m.group())
+        if kind is None:  # prose: most lines stop at their first lowercase word
+            return []
+        tokens.append((m.start() + offset, m.group()))
+        kinds.append(kind)
+    if "number" not in kinds:
         return []
     heads, run, depth = [], None, 0
     for (start, tok), kind in zip(tokens, kinds):

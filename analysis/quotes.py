@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from spacy.tokens import Doc, Token
 
-from .entities import entity_mentions
+from .entities import mention_records
 from .nlp import doc_text, parse
 from .types import Article
 
@@ -58,6 +58,7 @@ _DOCUMENT_NOUNS = frozenset({
 _PRONOUNS = frozenset({"he", "she", "him", "her"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _OPEN_CLOSE = {"“": "”", '"': '"'}
+_MARK = re.compile("[“\"]")
 
 QUOTE_COLUMNS = [
     "article_id", "start", "end", "sent_index", "text", "words", "parts",
@@ -77,13 +78,14 @@ class _Fragment:
         return self.start + 1, self.end - 1
 
 
-def quotes(article: Article, *, min_words: int = MIN_WORDS, mentions: pd.DataFrame | None = None) -> pd.DataFrame:
+def quotes(article: Article, *, min_words: int = MIN_WORDS, mentions: pd.DataFrame | dict | None = None) -> pd.DataFrame:
     """Direct quotations in the article, with speaker and cue.
 
     Args:
         article: a cleaned article.
         min_words: shorter quoted fragments are scare quotes and skipped (default 4).
-        mentions: :func:`analysis.entities.entity_mentions` of the article (computed if omitted).
+        mentions: :func:`analysis.entities.entity_mentions` of the article, or its column lists
+            (:func:`analysis.entities.mention_records`); computed if omitted.
 
     Returns:
         One row per quotation, in text order, columns:
@@ -98,12 +100,22 @@ def quotes(article: Article, *, min_words: int = MIN_WORDS, mentions: pd.DataFra
         ``according to``, ``continuation`` or empty); ``cue`` (the cue words, e.g. "told",
         "went on", "according to"); ``cue_start`` (its char offset, -1 when none).
     """
+    return pd.DataFrame(quote_records(article, min_words=min_words, mentions=mentions), columns=QUOTE_COLUMNS)
+
+
+def quote_records(article: Article, *, min_words: int = MIN_WORDS, mentions: pd.DataFrame | dict | None = None) -> dict[str, list]:
+    """The columns of :func:`quotes` as plain lists (one entry per quotation).
+
+    The corpus runner builds its Arrow tables from these without a DataFrame per article.
+    """
     text = article.text
     doc = parse(text)
     if mentions is None:
-        mentions = entity_mentions(article)
-    ctx = _Context(doc, mentions)
-    frags = [f for f in _fragments(text) if len(_inner_text(text, f).split()) >= min_words]
+        mentions = mention_records(article)
+    all_frags = _fragments(text)
+    ctx = _Context(doc, list(zip(mentions["start"], mentions["end"], mentions["entity"], mentions["entity_label"])),
+                   quote_spans=[(f.start, f.end) for f in all_frags])
+    frags = [f for f in all_frags if len(_inner_text(text, f).split()) >= min_words]
     found = [(f, ctx.attribute(f)) for f in frags]
     merged: list[tuple[_Fragment, dict]] = []
     for frag, attr in found:
@@ -117,10 +129,10 @@ def quotes(article: Article, *, min_words: int = MIN_WORDS, mentions: pd.DataFra
                 continue
         merged.append((frag, attr))
     sent_starts = [s.start_char for s in doc.sents]
-    rows = []
+    cols: dict[str, list] = {c: [] for c in QUOTE_COLUMNS}
     for frag, attr in merged:
         quoted = " … ".join(text[a:b].strip() for a, b in frag.parts)
-        rows.append({
+        row = {
             "article_id": article.id,
             "start": frag.start,
             "end": frag.end,
@@ -133,8 +145,10 @@ def quotes(article: Article, *, min_words: int = MIN_WORDS, mentions: pd.DataFra
             "attribution": attr["attribution"] or "",
             "cue": attr["cue"] or "",
             "cue_start": attr["cue_start"],
-        })
-    return pd.DataFrame(rows, columns=QUOTE_COLUMNS)
+        }
+        for c in QUOTE_COLUMNS:
+            cols[c].append(row[c])
+    return cols
 
 
 def _inner_text(text: str, frag: _Fragment) -> str:
@@ -160,10 +174,11 @@ def _fragments(text: str) -> list[_Fragment]:
         para = text[start:end].rstrip()
         i = 0
         while i < len(para):
+            mark = _MARK.search(para, i)  # the next quotation mark
+            if mark is None:
+                break
+            i = mark.start()
             ch = para[i]
-            if ch not in _OPEN_CLOSE:
-                i += 1
-                continue
             close = para.find(_OPEN_CLOSE[ch], i + 1)
             if ch == "“":
                 reopen = para.find("“", i + 1)
@@ -184,14 +199,15 @@ def _fragments(text: str) -> list[_Fragment]:
 class _Context:
     """The parse and name mentions of one article, for attribution."""
 
-    def __init__(self, doc: Doc, mentions: pd.DataFrame):
+    def __init__(self, doc: Doc, mentions: list[tuple[int, int, str, str]], quote_spans: list[tuple[int, int]] | None = None):
+        """``mentions``: ``(start, end, entity, entity_label)`` of the article's name mentions;
+        ``quote_spans``: ``(start, end)`` of every quoted fragment (found in the text if omitted)."""
         self.doc = doc
         self.text = doc_text(doc)
-        self.mentions = sorted(
-            (int(r.start), int(r.end), r.entity, r.entity_label) for r in mentions.itertuples()
-        )
+        self.mentions = sorted((int(s), int(e), ent, lab) for s, e, ent, lab in mentions)
         self._mention_starts = [m[0] for m in self.mentions]
-        self.quote_spans: list[tuple[int, int]] = [(f.start, f.end) for f in _fragments(self.text)]
+        self.quote_spans: list[tuple[int, int]] = (
+            quote_spans if quote_spans is not None else [(f.start, f.end) for f in _fragments(self.text)])
         self.documents: dict[str, str] = {}  # head noun lemma -> speaker name of a document
 
     # -- helpers ---------------------------------------------------------------------------

@@ -84,8 +84,9 @@ def sentence_records(article: Article) -> dict[str, list]:
     para_starts = paragraph_offsets(article)
     offset = 0 if article.title else 1
     cols: dict[str, list] = {c: [] for c in SENTENCE_COLUMNS}
+    full = article.text  # the parsed text: slicing it is sent.text without a Token per word
     for i, sent in enumerate(doc.sents):
-        raw = sent.text
+        raw = full[sent.start_char:sent.end_char]
         text = raw.strip()
         if not text:
             continue

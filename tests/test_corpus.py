@@ -26,7 +26,7 @@ ARTICLES = {
     "sport/olympics.txt": "Olympic hopes\n\nParis will host the Olympic Games in 2024. "
                           "Athletes from Kenya trained in Nairobi throughout 2023.",
     "tech/phone.txt": "New phone launched\n\nApple unveiled a phone in September 2022 in California. "
-                      "Tim Cook called it the best iPhone ever.",
+                      "“This is the best iPhone we have ever made,” Tim Cook told reporters.",
 }
 
 
@@ -138,6 +138,7 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
     from analysis.corpus import SORT_KEYS, analyse_partition
     from analysis.entities import entity_mentions
     from analysis.ingest import load_article
+    from analysis.quotes import quotes
     from analysis.sentiment import sentence_sentiment
 
     paths = sorted(corpus.rglob("*.txt"))
@@ -149,13 +150,14 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
     tables = {k: v.to_pandas() for k, v in result.items()}
     assert list(tables["errors"]["path"]) == [str(corpus / "tech" / "broken.txt")]
     assert list(tables["articles"]["article_id"]) == sorted(ARTICLES)
-    n_rows = {"sentences": 0, "entities": 0, "timexes": 0}
+    n_rows = {"sentences": 0, "entities": 0, "timexes": 0, "quotes": 0}
     for rel in ARTICLES:
         art = load_article(corpus / rel)
         mentions = entity_mentions(art)
-        expected = {"sentences": sentence_sentiment(art), "entities": mentions, "timexes": timeline(art, mentions=mentions)}
+        expected = {"sentences": sentence_sentiment(art), "entities": mentions, "timexes": timeline(art, mentions=mentions),
+                    "quotes": quotes(art, mentions=mentions)}
         for name, df in expected.items():
-            assert len(df), (rel, name)
+            assert len(df) or name == "quotes", (rel, name)
             got = tables[name][tables[name]["article_id"] == rel].drop(columns="article_id").reset_index(drop=True)
             want = (df.drop(columns="article_id").sort_values(SORT_KEYS[name][1:], kind="stable")
                     .reset_index(drop=True)[got.columns])
@@ -164,8 +166,11 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
             n_rows[name] += len(df)
         row = tables["articles"].set_index("article_id").loc[rel]
         assert row["n_sentences"] == len(expected["sentences"]) and row["n_timexes"] == len(expected["timexes"])
+        assert row["n_quotes"] == len(expected["quotes"])
         assert row["mean_vader"] == pytest.approx(expected["sentences"]["vader_compound"].mean())
     assert n_rows == {name: len(tables[name]) for name in n_rows}
+    quote = tables["quotes"].iloc[0]
+    assert (quote["article_id"], quote["speaker"], quote["cue"]) == ("tech/phone.txt", "Tim Cook", "told")
 
 
 @pytest.mark.slow
@@ -216,6 +221,21 @@ def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus
     assert merged.loc["Paula Radcliffe", "mentions"] == 4 and merged.loc["Paula Radcliffe", "articles"] == 3
     assert "Radcliffe" not in merged.index and "Brown" in merged.index
     assert "Radcliffe" in top_entities(tables, n=20, merge_aliases=False)["entity"].tolist()
+
+    # quotations: the bare surname's quote counts for the full name; unattributed ones are left out
+    from analysis.corpus import quote_summary, top_speakers
+
+    def quote(article, speaker, kind="PERSON", words=5):
+        return {"article_id": article, "start": 0, "end": 10, "sent_index": 0, "text": "x", "words": words, "parts": 1,
+                "speaker": speaker, "speaker_type": kind, "attribution": "subject", "cue": "said", "cue_start": 12}
+
+    tables["quotes"] = pd.DataFrame([quote("a1", "Paula Radcliffe"), quote("a3", "Radcliffe", words=7), quote("a2", "Paula Radcliffe"),
+                                     quote("b3", "Brown"), quote("d1", "the report", "document"), quote("c2", "", "")])
+    speakers = top_speakers(tables, n=10)
+    assert speakers.iloc[0].to_dict() == {"speaker": "Paula Radcliffe", "speaker_type": "PERSON", "quotes": 3, "articles": 3, "words": 17}
+    assert set(speakers["speaker"]) == {"Paula Radcliffe", "Brown", "the report"}
+    assert quote_summary(tables) == "6 direct quotations in 6 of 9 articles; 5 (83%) attributed to a speaker."
+    assert list(top_speakers(tables, n=1, by_topic=True)["speaker"]) == ["Paula Radcliffe"]
 
 
 @pytest.mark.slow
