@@ -144,7 +144,8 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     """Load and analyse a partition of articles in this process; return the corpus tables.
 
     The model is loaded once per process (``load_model`` is cached); the texts are parsed with
-    ``nlp.pipe`` and each ``Doc`` is handed to the analyses of its article with
+    ``nlp.pipe`` (without the components in :data:`analysis.nlp.SKIPPABLE`, whose output the
+    analyses compute on demand for the few tokens they read) and each ``Doc`` is handed to the analyses of its article with
     :func:`analysis.nlp.primed`. The analyses' column lists (``sentence_records``,
     ``mention_records``, ``timeline_records``, ``quote_records``: the same values as the
     DataFrame functions)
@@ -171,7 +172,9 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     loaded, errors = _load_partition(items)
     seconds = {"load": clock() - t0, "parse": 0.0, "analyse": 0.0, "tables": 0.0}
     cols = {name: {c: [] for c in schemas[name].names} for name in ("articles", "sentences", "entities", "timexes", "quotes")}
-    docs = iter(nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size))
+    # the lemmatizer is skipped: the analyses compute the few lemmas they read (nlp.lemma)
+    skip = [name for name in nlpmod.SKIPPABLE if name in nlp.pipe_names]
+    docs = iter(nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size, disable=skip))
     for doc_id, path, art in loaded:
         t0 = clock()
         doc = next(docs)  # parses a batch every batch_size articles

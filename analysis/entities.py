@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .ner import NAME_LABELS, document_entities
-from .nlp import doc_text, parse
+from .nlp import doc_text, lemma, parse
 from .types import Article
 
 #: Label families used in tables and charts.
@@ -339,19 +339,19 @@ def descriptor_mentions(article: Article, *, mentions: pd.DataFrame | None = Non
         nouns = [t for t in run if t.pos_ in ("NOUN", "PROPN") and t.i not in span_of]
         if nouns:
             head = max(nouns, key=lambda t: t.i)
-            toks = add(run, e, "title", head.lemma_.lower())
-            anchors.append((e, head.lemma_.lower(), countries(toks)))
+            toks = add(run, e, "title", lemma(head).lower())
+            anchors.append((e, lemma(head).lower(), countries(toks)))
         # appositive common noun
         for t in name:
             for c in doc[t].children:
                 sub = list(c.subtree)
                 if c.dep_ == "appos" and c.pos_ == "NOUN" and c.i not in span_of and len(sub) <= 6 \
                         and sub[0].i > 0 and doc[sub[0].i - 1].text == "," and not any(t.i in span_of and span_of[t.i][1] == "PERSON" for t in sub):
-                    toks = add(sub, e, "appositive", c.lemma_.lower())
-                    anchors.append((e, c.lemma_.lower(), countries(toks)))
+                    toks = add(sub, e, "appositive", lemma(c).lower())
+                    anchors.append((e, lemma(c).lower(), countries(toks)))
     roles = {r for _, r, _ in anchors}
     for tok in doc:
-        if tok.i in used or tok.i in span_of or tok.pos_ not in ("NOUN", "PROPN") or tok.lemma_.lower() not in roles:
+        if tok.i in used or tok.i in span_of or tok.pos_ not in ("NOUN", "PROPN") or lemma(tok).lower() not in roles:
             continue
         head = tok
         if tok.dep_ == "compound" and tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and tok.head.i == tok.i + 2:
@@ -365,7 +365,7 @@ def descriptor_mentions(article: Article, *, mentions: pd.DataFrame | None = Non
         toks += [t for c in head.rights if c.dep_ == "prep" and c.lower_ == "of" for t in c.subtree]
         if any(t.i in span_of and span_of[t.i][1] == "PERSON" for t in toks):
             continue
-        role = tok.lemma_.lower()
+        role = lemma(tok).lower()
         place = countries(toks)
         if place:
             cands = {e for e, r, c in anchors if c & place}

@@ -32,7 +32,7 @@ import pandas as pd
 from spacy.tokens import Doc, Token
 
 from .entities import mention_records
-from .nlp import doc_text, parse
+from .nlp import doc_text, lemma, parse
 from .types import Article
 
 #: Fragments with fewer words are scare quotes or titles, not quotations with a speaker.
@@ -280,7 +280,7 @@ class _Context:
                     continue
                 if tok.lower_ == "according" and tok.i + 1 < len(self.doc) and self.doc[tok.i + 1].lower_ == "to":
                     kind, rank = "according", 1
-                elif tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in CUE_LEMMAS and self._is_speech(tok):
+                elif tok.pos_ in ("VERB", "AUX") and lemma(tok).lower() in CUE_LEMMAS and self._is_speech(tok):
                     kind, rank = "verb", 0
                 else:
                     continue
@@ -291,11 +291,11 @@ class _Context:
         return None if best is None else (best[1], best[2])
 
     def _is_speech(self, tok: Token) -> bool:
-        lemma = tok.lemma_.lower()
-        if lemma == "go":  # "went on" only
+        verb = lemma(tok).lower()
+        if verb == "go":  # "went on" only
             return any(c.dep_ == "prt" and c.lower_ == "on" for c in tok.children)
-        if lemma in ("begin", "finish", "continue", "read"):
-            return not any(c.dep_ in ("xcomp", "dobj") for c in tok.children) or lemma == "read"
+        if verb in ("begin", "finish", "continue", "read"):
+            return not any(c.dep_ in ("xcomp", "dobj") for c in tok.children) or verb == "read"
         return True
 
     def quoted_source(self, frag: _Fragment, cue: Token):
@@ -303,7 +303,7 @@ class _Context:
         for tok in cue.sent:
             if self.in_quote(tok):
                 continue
-            if tok.lemma_.lower() == "quote" and tok.pos_ == "VERB":
+            if lemma(tok).lower() == "quote" and tok.pos_ == "VERB":
                 obj = next((c for c in tok.children if c.dep_ in ("dobj", "pobj")), None)
                 if obj is not None and self.mention_in(obj):
                     ent, lab = self.mention_in(obj)
@@ -326,7 +326,7 @@ class _Context:
         if m:
             return {"speaker": m[0], "speaker_type": m[1]}
         if subj.pos_ in ("NOUN",):
-            lemma = subj.lemma_.lower()
+            noun = lemma(subj).lower()
             source = None
             for child in subj.children:
                 if child.dep_ == "poss" or (child.dep_ == "prep" and child.lower_ in ("from", "of", "by")):
@@ -339,14 +339,14 @@ class _Context:
                     break
             if source:
                 name = f"{source} {subj.text.lower()}"
-                self.documents[lemma] = name
+                self.documents[noun] = name
                 return {"speaker": name, "speaker_type": "document"}
-            if any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in subj.children) and lemma in self.documents:
-                return {"speaker": self.documents[lemma], "speaker_type": "document"}
+            if any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in subj.children) and noun in self.documents:
+                return {"speaker": self.documents[noun], "speaker_type": "document"}
             mods = [c for c in subj.lefts if c.dep_ in ("det", "poss", "amod", "compound", "nummod")]
             words = " ".join([t.text for c in mods for t in c.subtree] + [subj.text])
             words = words[:1].lower() + words[1:] if subj.i == subj.sent.start or mods and mods[0].i == subj.sent.start else words
-            return {"speaker": words, "speaker_type": "document" if lemma in _DOCUMENT_NOUNS else "description"}
+            return {"speaker": words, "speaker_type": "document" if noun in _DOCUMENT_NOUNS else "description"}
         return {"speaker": None, "speaker_type": None}
 
     def preceding_person(self, pron: Token):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from .nlp import doc_text
+from .nlp import doc_text, lemma
 
 __all__ = ["Timex", "extract_timexes", "infer_dct"]
 
@@ -168,9 +168,9 @@ def _is_future(verb) -> bool:
     if aux & _FUTURE_AUX or verb.lower_ in _FUTURE_AUX:
         return True
     chain = [verb, verb.head, verb.head.head]
-    if any(t.lemma_ in _FUTURE_LEMMAS for t in chain):
+    if any(lemma(t) in _FUTURE_LEMMAS for t in chain):
         return True
-    return "to" in aux and verb.head.lemma_ in ("be", "go")
+    return "to" in aux and lemma(verb.head) in ("be", "go")
 
 
 # --------------------------------------------------------------------------- date helpers

@@ -69,3 +69,20 @@ def test_primed_doc_is_used_then_forgotten(nlp):
     with primed(text, doc):
         assert parse(text, use_cache=True) is doc
     assert parse(text, use_cache=False) is not doc
+
+
+def test_lemmas_on_demand_equal_the_lemmatizers(nlp):
+    """Corpus runs parse without the lemmatizer; nlp.lemma must give what it would have set."""
+    from pathlib import Path
+
+    from analysis.ingest import load_article
+    from analysis.nlp import SKIPPABLE, lemma
+
+    text = load_article(Path(__file__).parent.parent / "seeds" / "000_bf838fbfbc626702.txt").text
+    full = nlp(text)
+    with nlp.select_pipes(disable=list(SKIPPABLE)):
+        bare = nlp(text)
+    assert sum(1 for t in bare if t.lemma == 0) > len(bare) / 2  # the lemmatizer really did not run
+    assert [lemma(t) for t in bare] == [t.lemma_ for t in full]
+    assert [lemma(t) for t in full] == [t.lemma_ for t in full]
+    assert {"say", "be", "congratulate"} <= {lemma(t) for t in bare}
