@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import REPORTS_DIR, SEEDS_DIR
+from .config import PARTITION_SIZE, RECYCLE_AFTER, REPORTS_DIR, SEEDS_DIR
 from .errors import AnalysisError
 
 
@@ -80,10 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("inputs", nargs="+", help="article files, folders, globs or JSON Lines files")
     co.add_argument("--out", required=True, help="output folder for the Parquet tables")
     co.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (default: a local cluster)")
-    co.add_argument("--partition-size", type=int, default=40, help="articles per Dask task (default 40)")
+    co.add_argument("--partition-size", type=int, default=PARTITION_SIZE, help="articles per Dask task (default %(default)s)")
     co.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
-    co.add_argument("--recycle-after", type=int, default=50,
-                    help="restart the local workers once each has analysed this many partitions, giving back memory (default 50; 0: never)")
+    co.add_argument("--recycle-after", type=int, default=RECYCLE_AFTER,
+                    help="restart the local workers once each has analysed this many partitions, giving back memory (default %(default)s; 0: never)")
     co.add_argument("--report", action="store_true", help="also render notebooks/corpus.ipynb into OUT/corpus.{ipynb,html}")
     co.add_argument("--quiet", action="store_true", help="no progress bar")
     co.set_defaults(func=_corpus)

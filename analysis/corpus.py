@@ -35,18 +35,10 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from .config import PARTITION_SIZE, RECYCLE_AFTER
 from .errors import AnalysisError, ArticleError, ParameterError, one_line
 from .ingest import JSONL_SUFFIXES, expand_inputs
 
-#: Default number of articles per Dask task.
-PARTITION_SIZE = 40
-#: Local worker processes are restarted once each has analysed about this many partitions
-#: (2,000 articles at the default size). Under Dask a worker's resident memory creeps up by
-#: about 10 MB a minute (the same partitions in a plain loop stay flat), so a 25-minute run
-#: peaked 20 % above a 2-minute one. A recycle waits for the partitions in flight, restarts
-#: every worker through its nanny and loads the model again (a few seconds per round).
-#: The 2,225 BBC articles (about 28 partitions per worker) never recycle.
-RECYCLE_AFTER = 50
 
 
 TABLES = ("articles", "sentences", "entities", "timexes", "quotes", "errors")
@@ -256,6 +248,7 @@ class _TableWriters:
 
 
 def _warm() -> str:
+    """Load the model in a worker (before its first partition)."""
     from .nlp import load_model
 
     load_model()
@@ -295,6 +288,8 @@ def run_corpus(
     Returns:
         ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "quotes": n, "errors": n,
         "partitions": n, "seconds": s, "startup_seconds": s (cluster up, model loaded),
+        "shutdown_seconds": s (cluster closed after the last table was written),
+        "driver_cpu_seconds": s (CPU time of this process: scheduler, client, Parquet writing),
         "worker_seconds": {"load", "parse", "analyse", "tables"}: s summed over workers,
         "worker_processes": n (distinct worker processes that returned work; more than the
         workers when some were recycled), "restarts": n (recycling rounds),
@@ -303,7 +298,7 @@ def run_corpus(
     """
     from distributed import Client, LocalCluster, as_completed
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     inputs = [str(i) for i in inputs]
@@ -390,12 +385,16 @@ def run_corpus(
         if bar is not None:
             bar.close()
         writers.close(ok)
+        done = time.perf_counter()
         client.close()
         if cluster is not None:
             cluster.close()
+    end = time.perf_counter()
     summary = {name: writers.counts[name] for name in TABLES}
-    summary.update(partitions=len(parts), seconds=round(time.perf_counter() - start, 3),
-                   startup_seconds=round(startup, 3), worker_seconds={k: round(v, 3) for k, v in worker_seconds.items()},
+    summary.update(partitions=len(parts), seconds=round(end - start, 3),
+                   startup_seconds=round(startup, 3), shutdown_seconds=round(end - done, 3),
+                   driver_cpu_seconds=round(time.process_time() - cpu_start, 3),
+                   worker_seconds={k: round(v, 3) for k, v in worker_seconds.items()},
                    worker_processes=len(worker_pids), restarts=restarts,
                    out_dir=str(out),
                    tables={n: str(out / f"{n}.parquet") for n in TABLES})
