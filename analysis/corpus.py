@@ -137,12 +137,12 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
 
     The model is loaded once per process (``load_model`` is cached); the texts are parsed with
     ``nlp.pipe`` (without the components in :data:`analysis.nlp.SKIPPABLE`, whose output the
-    analyses compute on demand for the few tokens they read) and each ``Doc`` is handed to the analyses of its article with
-    :func:`analysis.nlp.primed`. The analyses' column lists (``sentence_records``,
-    ``mention_records``, ``timeline_records``, ``quote_records``: the same values as the
-    DataFrame functions)
-    are gathered for the whole partition and become one ``pyarrow.Table`` per table, sorted
-    by :data:`SORT_KEYS`, so no DataFrame is built per article.
+    analyses compute on demand for the few tokens they read) and each ``Doc`` is handed to
+    the analyses of its article with :func:`analysis.nlp.primed`. The analyses' column lists
+    (``sentence_records``, ``mention_records``, ``timeline_records``, ``quote_records``: the
+    same values as the DataFrame functions) are gathered for the whole partition and become
+    one ``pyarrow.Table`` per table, sorted by :data:`SORT_KEYS`, so no DataFrame is built
+    per article.
 
     Returns:
         ``{table name: pyarrow.Table}`` for :data:`TABLES`; ``"seconds"``: this process's
@@ -279,7 +279,7 @@ def run_corpus(
         max_in_flight: partitions submitted at once (default ``4 * workers``); bounds memory.
         recycle_after: local cluster only: restart the worker processes once each has analysed
             about this many partitions, giving back the memory they accumulated (see
-            :data:`RECYCLE_AFTER`); ``None`` or 0: never. Workers of an existing scheduler are
+            :data:`analysis.config.RECYCLE_AFTER`); ``None`` or 0: never. Workers of an existing scheduler are
             left alone.
 
     Raises:
@@ -322,8 +322,10 @@ def run_corpus(
         env = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
                if k != "MALLOC_TRIM_THRESHOLD_"}
         with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+            # the scheduler's HTTP server (dashboard, health) on a free loopback port: the default
+            # 8787 warns when a notebook's cluster already holds it
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         client = Client(cluster)
     writers = _TableWriters(out)
     worker_seconds: Counter = Counter({"load": 0.0, "parse": 0.0, "analyse": 0.0, "tables": 0.0})
