@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import time
 from collections import Counter
 from statistics import fmean
@@ -424,6 +425,21 @@ def _with_topic(df: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     return df.merge(articles[["article_id", "topic"]], on="article_id", how="left")
 
 
+_MR = re.compile(r"Mr\.?\s+(\S+)")
+
+
+def _bare_name(entity: str) -> str | None:
+    """The bare name a PERSON entity is ("Blair", "Mr Blair" → "Blair"), None for a full name."""
+    m = _MR.fullmatch(entity)
+    return m.group(1) if m else (None if " " in entity else entity)
+
+
+def merged_name(entity: str, aliases: dict[str, str]) -> str:
+    """A PERSON entity under its corpus-wide full name (:func:`corpus_aliases`), else as it is."""
+    bare = _bare_name(entity)
+    return aliases.get(bare, entity) if bare else entity
+
+
 def corpus_aliases(entities: pd.DataFrame, *, min_share: float = 0.8, min_articles: int = 2) -> dict[str, str]:
     """Bare surnames or first names → the one full name they stand for across the corpus.
 
@@ -431,7 +447,9 @@ def corpus_aliases(entities: pd.DataFrame, *, min_share: float = 0.8, min_articl
     (:func:`analysis.entities.resolve_aliases`); an article that only says "Radcliffe" keeps it
     bare. Across the corpus, such a bare PERSON name is mapped to the full name it was
     resolved to in at least ``min_share`` of the articles (and ``min_articles`` articles) that
-    resolved it; a name that stands for several people ("Brown") stays as it is.
+    resolved it; a name that stands for several people ("Brown") stays as it is. "Mr Blair"
+    counts as the bare "Blair" (:func:`merged_name`); "Mrs"/"Ms" names are left alone, since
+    they may name a spouse.
 
     Args:
         entities: the ``entities`` table of a corpus run.
@@ -446,10 +464,11 @@ def corpus_aliases(entities: pd.DataFrame, *, min_share: float = 0.8, min_articl
         return {}
     keys = people["text"].map(_key)
     single = ~keys.str.contains(" ", regex=False)
-    full = people["entity"].str.contains(" ", regex=False)
+    bare_of = people["entity"].map(_bare_name)
+    full = bare_of.isna()
     resolved = pd.DataFrame({"article_id": people["article_id"], "key": keys, "entity": people["entity"]})[single & full]
     counts = resolved.drop_duplicates().groupby(["key", "entity"], sort=True).size()
-    bare = set(people.loc[~full, "entity"])
+    bare = set(bare_of.dropna())
     mapping = {}
     for key, grp in counts.groupby(level=0, sort=True):
         if key not in bare:
@@ -477,7 +496,7 @@ def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool
     if merge_aliases:
         mapping = corpus_aliases(ents)
         people = ents["entity_label"] == "PERSON"
-        ents.loc[people, "entity"] = ents.loc[people, "entity"].map(lambda e: mapping.get(e, e))
+        ents.loc[people, "entity"] = ents.loc[people, "entity"].map(lambda e: merged_name(e, mapping))
     agg = (ents.groupby(keys, sort=True)
            .agg(entity_label=("entity_label", lambda s: s.value_counts().sort_index().idxmax()),
                 mentions=("start", "size"), articles=("article_id", "nunique"))
@@ -488,9 +507,11 @@ def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool
 
 
 def top_speakers(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False) -> pd.DataFrame:
-    """Most quoted speakers (:mod:`analysis.quotes`), unattributed quotations left out.
+    """Most quoted named speakers (:mod:`analysis.quotes`).
 
-    Bare surnames are merged with the full name as in :func:`top_entities` (:func:`corpus_aliases`).
+    Unattributed quotations and unnamed ``description`` speakers ("a spokesman", "the
+    company": a different person in every article) are left out. Bare surnames are merged
+    with the full name as in :func:`top_entities` (:func:`corpus_aliases`).
 
     Returns:
         Columns (``topic``,) ``speaker``, ``speaker_type`` (PERSON, ORG, ..., ``document``,
@@ -500,12 +521,12 @@ def top_speakers(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool
     keys = ["topic", "speaker"] if by_topic else ["speaker"]
     columns = [*keys, "speaker_type", "quotes", "articles", "words"]
     q = _with_topic(tables["quotes"], tables["articles"])
-    q = q[q["speaker"] != ""]
+    q = q[(q["speaker"] != "") & (q["speaker_type"] != "description")]
     if q.empty:
         return pd.DataFrame(columns=columns)
     mapping = corpus_aliases(tables["entities"])
     people = q["speaker_type"] == "PERSON"
-    q.loc[people, "speaker"] = q.loc[people, "speaker"].map(lambda e: mapping.get(e, e))
+    q.loc[people, "speaker"] = q.loc[people, "speaker"].map(lambda e: merged_name(e, mapping))
     agg = (q.groupby(keys, sort=True)
            .agg(speaker_type=("speaker_type", lambda s: s.value_counts().sort_index().idxmax()),
                 quotes=("start", "size"), articles=("article_id", "nunique"), words=("words", "sum"))
@@ -521,8 +542,10 @@ def quote_summary(tables: dict[str, pd.DataFrame]) -> str:
     if q.empty:
         return f"No direct quotations of four words or more in the {n_arts} articles."
     named = int((q["speaker"] != "").sum())
+    unnamed = int((q["speaker_type"] == "description").sum())
     return (f"{len(q)} direct quotations in {q['article_id'].nunique()} of {n_arts} articles; "
-            f"{named} ({named / len(q):.0%}) attributed to a speaker.")
+            f"{named} ({named / len(q):.0%}) attributed to a speaker, {unnamed} of them to an unnamed one "
+            "such as \"a spokesman\".")
 
 
 def sentiment_by_topic(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -213,13 +213,15 @@ def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus
         rows("b2", "Brown", "James Brown"), rows("b3", "Brown", "Brown"),  # two people: stays bare
         rows("c1", "Holmes", "Kelly Holmes"), rows("c2", "Holmes", "Holmes"),  # resolved in one article only
         rows("d1", "Jones", "Jones", "ORG"),
+        rows("e1", "Mr Radcliffe", "Mr Radcliffe"), rows("e2", "Mrs Radcliffe", "Mrs Radcliffe"),  # Mrs: maybe the spouse
     ])
     assert corpus_aliases(entities) == {"Radcliffe": "Paula Radcliffe"}
     articles = pd.DataFrame({"article_id": sorted(set(entities["article_id"])), "topic": "sport"})
     tables = {"entities": entities, "articles": articles}
     merged = top_entities(tables, n=20).set_index("entity")
-    assert merged.loc["Paula Radcliffe", "mentions"] == 4 and merged.loc["Paula Radcliffe", "articles"] == 3
-    assert "Radcliffe" not in merged.index and "Brown" in merged.index
+    assert merged.loc["Paula Radcliffe", "mentions"] == 5 and merged.loc["Paula Radcliffe", "articles"] == 4
+    assert "Radcliffe" not in merged.index and "Mr Radcliffe" not in merged.index
+    assert "Mrs Radcliffe" in merged.index and "Brown" in merged.index
     assert "Radcliffe" in top_entities(tables, n=20, merge_aliases=False)["entity"].tolist()
 
     # quotations: the bare surname's quote counts for the full name; unattributed ones are left out
@@ -229,12 +231,14 @@ def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus
         return {"article_id": article, "start": 0, "end": 10, "sent_index": 0, "text": "x", "words": words, "parts": 1,
                 "speaker": speaker, "speaker_type": kind, "attribution": "subject", "cue": "said", "cue_start": 12}
 
-    tables["quotes"] = pd.DataFrame([quote("a1", "Paula Radcliffe"), quote("a3", "Radcliffe", words=7), quote("a2", "Paula Radcliffe"),
-                                     quote("b3", "Brown"), quote("d1", "the report", "document"), quote("c2", "", "")])
+    tables["quotes"] = pd.DataFrame([quote("a1", "Paula Radcliffe"), quote("a3", "Radcliffe", words=7), quote("e1", "Mr Radcliffe"),
+                                     quote("b3", "Brown"), quote("d1", "the report", "document"), quote("c2", "", ""),
+                                     quote("c1", "a spokesman", "description"), quote("b1", "a spokesman", "description")])
     speakers = top_speakers(tables, n=10)
     assert speakers.iloc[0].to_dict() == {"speaker": "Paula Radcliffe", "speaker_type": "PERSON", "quotes": 3, "articles": 3, "words": 17}
-    assert set(speakers["speaker"]) == {"Paula Radcliffe", "Brown", "the report"}
-    assert quote_summary(tables) == "6 direct quotations in 6 of 9 articles; 5 (83%) attributed to a speaker."
+    assert set(speakers["speaker"]) == {"Paula Radcliffe", "Brown", "the report"}  # no "a spokesman"
+    assert quote_summary(tables) == ('8 direct quotations in 8 of 11 articles; 7 (88%) attributed to a speaker, '
+                                     '2 of them to an unnamed one such as "a spokesman".')
     assert list(top_speakers(tables, n=1, by_topic=True)["speaker"]) == ["Paula Radcliffe"]
 
 
