@@ -24,6 +24,7 @@ The notebook ``notebooks/corpus.ipynb`` reads the folder with the helpers at the
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -312,6 +313,7 @@ def run_corpus(
     parts = partition(items, partition_size)
 
     cluster = None
+    settings = contextlib.ExitStack()
     if scheduler:
         client = Client(scheduler, timeout="30s")
     else:
@@ -322,11 +324,21 @@ def run_corpus(
         # without it vs 65 s with it for 600 BBC articles). Recycling bounds memory instead.
         env = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
                if k != "MALLOC_TRIM_THRESHOLD_"}
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
-            # the scheduler's HTTP server (dashboard, health) on a free loopback port: the default
-            # 8787 warns when a notebook's cluster already holds it
+        # The worker's statistical profiler (a thread sampling the task's stack every 10 ms) costs
+        # about 2 % CPU while spaCy parses: 250 BBC texts in one worker took 0.7-0.9 s more CPU
+        # than wall time with it, 0.3 s without; a multiprocessing child, none. No dashboard here
+        # shows those profiles, so local workers run without.
+        # The settings hold for the whole run: workers restarted by recycling read them again.
+        settings.enter_context(dask.config.set({"distributed.nanny.pre-spawn-environ": env,
+                                                "distributed.worker.profile.enabled": False}))
+        # the scheduler's HTTP server (dashboard, health) on a free loopback port: the default
+        # 8787 warns when a notebook's cluster already holds it
+        try:
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+        except BaseException:
+            settings.close()
+            raise
         client = Client(cluster)
     writers = _TableWriters(out)
     worker_seconds: Counter = Counter({"load": 0.0, "parse": 0.0, "analyse": 0.0, "tables": 0.0})
@@ -392,6 +404,7 @@ def run_corpus(
         client.close()
         if cluster is not None:
             cluster.close()
+        settings.close()
     end = time.perf_counter()
     summary = {name: writers.counts[name] for name in TABLES}
     summary.update(partitions=len(parts), seconds=round(end - start, 3),

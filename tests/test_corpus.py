@@ -253,6 +253,11 @@ def test_recycled_workers_write_the_same_tables(corpus, tmp_path):
     recycled = run_corpus([corpus], tmp_path / "recycled", partition_size=1, recycle_after=2)
     assert steady["worker_processes"] == 2 and steady["restarts"] == 0
     assert recycled["restarts"] == 1
+    import dask
+
+    # the run's worker settings (no profiler, no malloc trim threshold) end with the run
+    assert dask.config.get("distributed.worker.profile.enabled") is True
+    assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
     assert recycled["worker_processes"] > 2, recycled  # some partitions were analysed by restarted workers
     assert {k: recycled[k] for k in TABLES} == {k: steady[k] for k in TABLES}
     for name in TABLES:
