@@ -492,6 +492,19 @@ def corpus_aliases(entities: pd.DataFrame, *, min_share: float = 0.8, min_articl
     return mapping
 
 
+def _ranked(rows: pd.DataFrame, keys: list[str], *, label: str, count: str, n: int, **extra) -> pd.DataFrame:
+    """Rows grouped by ``keys`` (``[name]`` or ``["topic", name]``): the most frequent ``label``,
+    ``count`` rows, ``articles``, any ``extra`` aggregations; the first ``n`` (per topic) by
+    count, then articles, then name."""
+    agg = (rows.groupby(keys, sort=True)
+           .agg(**{label: (label, lambda s: s.value_counts().sort_index().idxmax()),
+                   count: ("start", "size"), "articles": ("article_id", "nunique")}, **extra)
+           .reset_index())
+    agg = agg.sort_values([*keys[:-1], count, "articles", keys[-1]],
+                          ascending=[*[True] * (len(keys) - 1), False, False, True], kind="stable")
+    return (agg.groupby("topic", sort=True).head(n) if len(keys) > 1 else agg.head(n)).reset_index(drop=True)
+
+
 def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False,
                  merge_aliases: bool = True) -> pd.DataFrame:
     """Most mentioned entities: ``entity``, ``entity_label``, ``mentions``, ``articles`` (and ``topic``).
@@ -510,13 +523,7 @@ def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool
         mapping = corpus_aliases(ents)
         people = ents["entity_label"] == "PERSON"
         ents.loc[people, "entity"] = ents.loc[people, "entity"].map(lambda e: merged_name(e, mapping))
-    agg = (ents.groupby(keys, sort=True)
-           .agg(entity_label=("entity_label", lambda s: s.value_counts().sort_index().idxmax()),
-                mentions=("start", "size"), articles=("article_id", "nunique"))
-           .reset_index())
-    agg = agg.sort_values([*keys[:-1], "mentions", "articles", "entity"],
-                          ascending=[*[True] * (len(keys) - 1), False, False, True], kind="stable")
-    return (agg.groupby("topic", sort=True).head(n) if by_topic else agg.head(n)).reset_index(drop=True)
+    return _ranked(ents, keys, label="entity_label", count="mentions", n=n)
 
 
 def top_speakers(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False) -> pd.DataFrame:
@@ -540,13 +547,7 @@ def top_speakers(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool
     mapping = corpus_aliases(tables["entities"])
     people = q["speaker_type"] == "PERSON"
     q.loc[people, "speaker"] = q.loc[people, "speaker"].map(lambda e: merged_name(e, mapping))
-    agg = (q.groupby(keys, sort=True)
-           .agg(speaker_type=("speaker_type", lambda s: s.value_counts().sort_index().idxmax()),
-                quotes=("start", "size"), articles=("article_id", "nunique"), words=("words", "sum"))
-           .reset_index())
-    agg = agg.sort_values([*keys[:-1], "quotes", "articles", "speaker"],
-                          ascending=[*[True] * (len(keys) - 1), False, False, True], kind="stable")
-    return (agg.groupby("topic", sort=True).head(n) if by_topic else agg.head(n)).reset_index(drop=True)[columns]
+    return _ranked(q, keys, label="speaker_type", count="quotes", n=n, words=("words", "sum"))
 
 
 def quote_summary(tables: dict[str, pd.DataFrame]) -> str:
