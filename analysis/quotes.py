@@ -199,15 +199,14 @@ def _fragments(text: str) -> list[_Fragment]:
 class _Context:
     """The parse and name mentions of one article, for attribution."""
 
-    def __init__(self, doc: Doc, mentions: list[tuple[int, int, str, str]], quote_spans: list[tuple[int, int]] | None = None):
+    def __init__(self, doc: Doc, mentions: list[tuple[int, int, str, str]], quote_spans: list[tuple[int, int]]):
         """``mentions``: ``(start, end, entity, entity_label)`` of the article's name mentions;
-        ``quote_spans``: ``(start, end)`` of every quoted fragment (found in the text if omitted)."""
+        ``quote_spans``: ``(start, end)`` of every quoted fragment (:func:`_fragments`)."""
         self.doc = doc
         self.text = doc_text(doc)
         self.mentions = sorted((int(s), int(e), ent, lab) for s, e, ent, lab in mentions)
         self._mention_starts = [m[0] for m in self.mentions]
-        self.quote_spans: list[tuple[int, int]] = (
-            quote_spans if quote_spans is not None else [(f.start, f.end) for f in _fragments(self.text)])
+        self.quote_spans = quote_spans
         self.documents: dict[str, str] = {}  # head noun lemma -> speaker name of a document
 
     # -- helpers ---------------------------------------------------------------------------
