@@ -32,7 +32,7 @@ import pandas as pd
 from spacy.tokens import Doc, Token
 
 from .entities import mention_records
-from .nlp import doc_text, lemma, parse
+from .nlp import lemma, parse
 from .types import Article
 
 #: Fragments with fewer words are scare quotes or titles, not quotations with a speaker.
@@ -203,7 +203,6 @@ class _Context:
         """``mentions``: ``(start, end, entity, entity_label)`` of the article's name mentions;
         ``quote_spans``: ``(start, end)`` of every quoted fragment (:func:`_fragments`)."""
         self.doc = doc
-        self.text = doc_text(doc)
         self.mentions = sorted((int(s), int(e), ent, lab) for s, e, ent, lab in mentions)
         self._mention_starts = [m[0] for m in self.mentions]
         self.quote_spans = quote_spans
