@@ -13,15 +13,16 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "clean": ["clean_text", "make_pipeline"],
-    "entities": ["cooccurrence", "entity_frequency", "entity_mentions", "plot_entity_frequency"],
+    "io.clean": ["clean_text", "make_pipeline"],
+    "articles.entities": ["cooccurrence", "entity_frequency", "entity_mentions", "plot_entity_frequency"],
     "errors": ["AnalysisError", "ArticleError", "ParameterError"],
-    "ingest": ["load_article", "load_articles"],
-    "nlp": ["load_model", "parse"],
-    "notebook": ["open_article"],
-    "sentiment": ["document_sentiment", "paragraph_sentiment", "plot_sentiment_arc", "sentence_sentiment",
+    "io.expand": ["load_articles"],
+    "io.ingest": ["load_article"],
+    "lang.nlp": ["load_model", "parse"],
+    "render.notebook": ["open_article"],
+    "articles.sentiment": ["document_sentiment", "paragraph_sentiment", "plot_sentiment_arc", "sentence_sentiment",
                   "sentiment_arc", "sentiment_extremes"],
-    "chronology": ["plot_timeline", "timeline"],
+    "articles.chronology": ["plot_timeline", "timeline"],
     "types": ["Article", "Removed"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -13,7 +13,7 @@ from .errors import AnalysisError
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import render_reports
+    from .render.report import render_reports
 
     inputs = args.articles or [SEEDS_DIR]
     reports = render_reports(inputs, args.out, published=args.published or "", progress=not args.quiet)
@@ -38,19 +38,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .targeted import main_train
+    from .articles.targeted import main_train
 
     return main_train(args.rest)
 
 
 def _corpus(args: argparse.Namespace) -> int:
-    from .corpus import run_cli
+    from .corpus.cli import run_cli
 
     return run_cli(args)
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import run_cli
+    from .render.sweep import run_cli
 
     return run_cli(args)
 

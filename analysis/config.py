@@ -12,7 +12,7 @@ RESOURCES_DIR = Path(__file__).resolve().parent / "resources"
 SHARED_DIR = Path(os.environ.get("ANALYSIS_SHARED_DIR", PROJ_ROOT.parent / "shared"))
 DATA_DIR = SHARED_DIR / "data"
 
-# Corpus runs (analysis.corpus; here so the command line shows them without importing it)
+# Corpus runs (analysis.corpus.runner; here so the command line shows them without importing it)
 #: Default number of articles per Dask task.
 PARTITION_SIZE = 40
 #: Local worker processes are restarted once each has analysed about this many partitions

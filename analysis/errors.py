@@ -20,8 +20,18 @@ class ArticleError(AnalysisError):
         super().__init__(f"{self.source}: {problem}")
 
 
-class ParameterError(AnalysisError):
-    """A notebook or CLI parameter has the wrong type or an impossible value."""
+class ParameterError(AnalysisError, ValueError):
+    """A notebook, CLI or function parameter has the wrong type or an impossible value.
+
+    Also a ``ValueError``, so callers that catch that keep working.
+    """
+
+
+class ModelArtifactError(AnalysisError, FileNotFoundError):
+    """A trained model's file (e.g. the targeted-sentiment artifact) is missing or does not fit.
+
+    Also a ``FileNotFoundError``, so callers that catch that keep working.
+    """
 
 
 class ModelNotFoundError(AnalysisError):

@@ -58,8 +58,3 @@ class Article:
         Character offsets in all result tables refer to this string.
         """
         return "\n\n".join((self.title, *self.paragraphs)) if self.title else "\n\n".join(self.paragraphs)
-
-    @property
-    def body(self) -> str:
-        """Paragraphs only, joined by blank lines."""
-        return "\n\n".join(self.paragraphs)

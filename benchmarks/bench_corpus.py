@@ -43,9 +43,9 @@ def bbc_paths(limit: int | None) -> list[Path]:
 def throughput(paths: list[Path], out: Path, batch_sizes: list[int | None], rounds: int) -> dict:
     from statistics import median
 
-    from analysis.corpus import run_corpus
-    from analysis.ingest import load_articles
-    from analysis.nlp import load_model
+    from analysis.corpus.runner import run_corpus
+    from analysis.io.expand import load_articles
+    from analysis.lang.nlp import load_model
     from analysis.types import Article
 
     texts = [a.text for a in load_articles(paths) if isinstance(a, Article)]

@@ -15,8 +15,8 @@ import sys
 import time
 
 from analysis.config import DATA_DIR, SHARED_DIR
-from analysis.ner import document_entities
-from analysis.nlp import load_model
+from analysis.lang.ner import document_entities
+from analysis.lang.nlp import load_model
 
 SEED = SHARED_DIR / "seeds" / "000_bf838fbfbc626702.txt"
 

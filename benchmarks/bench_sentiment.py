@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from analysis.config import DATA_DIR
-from analysis.targeted import LEXICAL_ARTIFACT, MINILM_ARTIFACT, load_newsmtsc, load_targeted_model, minilm_available
+from analysis.articles.targeted import LEXICAL_ARTIFACT, MINILM_ARTIFACT, load_newsmtsc, load_targeted_model, minilm_available
 
 SAMPLE = [
     ("Smith praised the new policy, while Jones was slammed for corruption.", 0, 5),

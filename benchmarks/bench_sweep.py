@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    from analysis.sweep import load_sweep, run_sweep
+    from analysis.render.sweep import load_sweep, run_sweep
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", default=str(ROOT / "sweeps" / "seed-grid.yaml"))

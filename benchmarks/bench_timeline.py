@@ -1,6 +1,6 @@
 """Throughput of the timeline extractor on TempEval-3 documents.
 
-Times the spaCy parse and :func:`analysis.timex.extract_timexes` separately and prints
+Times the spaCy parse and :func:`analysis.lang.timex.extract_timexes` separately and prints
 documents per second for each and for both.
 
 Usage: ``python benchmarks/bench_timeline.py [DIR_OR_FILES...] [--limit N]``
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from analysis.config import DATA_DIR
 from analysis.evaluation.timeml import iter_tml_paths, read_tml
-from analysis.nlp import load_model
-from analysis.timex import extract_timexes
+from analysis.lang.nlp import load_model
+from analysis.lang.timex import extract_timexes
 
 
 def bench(paths: list[Path], limit: int | None = None) -> dict:

@@ -24,7 +24,7 @@ from analysis.config import DATA_DIR, SHARED_DIR  # noqa: E402
 
 @pytest.fixture(scope="session")
 def nlp():
-    from analysis.nlp import load_model
+    from analysis.lang.nlp import load_model
 
     return load_model()
 

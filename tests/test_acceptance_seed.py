@@ -9,7 +9,7 @@ import yaml
 
 from analysis import entity_frequency, entity_mentions, load_article, timeline
 from analysis.config import SEEDS_DIR
-from analysis.entities import TYPE_FAMILY
+from analysis.articles.entities import TYPE_FAMILY
 
 SEED = SEEDS_DIR / "000_bf838fbfbc626702.txt"
 

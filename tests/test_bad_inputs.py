@@ -14,9 +14,11 @@ import pytest
 
 from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.errors import ArticleError, ParameterError
-from analysis.ingest import load_article, load_articles
-from analysis.notebook import article_header, check_parameters, open_article
-from analysis.report import NOTEBOOKS, check_notebook_parameters
+from analysis.io.expand import load_articles
+from analysis.io.ingest import load_article
+from analysis.render.notebook import article_header, check_parameters, open_article
+from analysis.render.execute import check_notebook_parameters
+from analysis.render.report import NOTEBOOKS
 
 ENGLISH = "Angela Merkel met Emmanuel Macron in Paris on 3 March 2015 to discuss the budget."
 
@@ -120,8 +122,8 @@ def test_sidecar_language_is_trusted(tmp_path):
 
 def test_no_dates_no_entities_title_only_say_what_is_missing(tmp_path):
     from analysis import entity_frequency, entity_mentions, sentence_sentiment, timeline
-    from analysis.chronology import timeline_alt_text
-    from analysis.entities import frequency_alt_text
+    from analysis.articles.chronology import timeline_alt_text
+    from analysis.articles.entities import frequency_alt_text
 
     quiet = load_article(_write(tmp_path / "quiet.txt", "a quiet day\n\nit was quiet. nothing happened. everyone stayed home.\n"))
     header = article_header(quiet)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis.config import SEEDS_DIR
-from analysis.report import NOTEBOOKS, render_reports
+from analysis.render.report import NOTEBOOKS, render_reports
 
 pytestmark = pytest.mark.slow
 

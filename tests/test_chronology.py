@@ -1,4 +1,4 @@
-"""Timeline table (analysis.chronology): periods of TIMEX3 values, events, calendar order, chart."""
+"""Timeline table (analysis.articles.chronology): periods of TIMEX3 values, events, calendar order, chart."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.chronology import TIMELINE_COLUMNS, plot_timeline, timeline, value_period
+from analysis.articles.chronology import TIMELINE_COLUMNS, plot_timeline, timeline, value_period
 from analysis.types import Article
 
 

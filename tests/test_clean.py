@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.clean import (
+from analysis.io.clean import (
     clean_text,
     looks_hard_wrapped,
     normalize_whitespace,

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.corpus import TABLES, doc_ids, load_corpus, partition, run_corpus, sentiment_by_topic, top_entities
+from analysis.corpus.readers import load_corpus, sentiment_by_topic, top_entities
+from analysis.corpus.runner import doc_ids, partition, run_corpus
+from analysis.corpus.tables import TABLE_NAMES as TABLES
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -111,8 +113,8 @@ def test_scheduler_and_workers_match_local_cluster(corpus, tmp_path):
     assert {"Acme", "Chelsea"} <= set(a["entities"]["entity"])
     assert (a["timexes"]["date"].dt.year == 2021).any()
     # the per-article tables agree with the single-article analyses
-    from analysis.ingest import load_article
-    from analysis.sentiment import sentence_sentiment
+    from analysis.io.ingest import load_article
+    from analysis.articles.sentiment import sentence_sentiment
 
     one = sentence_sentiment(load_article(corpus / "sport/final.txt"))
     got = a["sentences"][a["sentences"]["article_id"] == "sport/final.txt"]
@@ -134,12 +136,13 @@ def test_load_corpus_names_missing_tables(tmp_path):
 
 def test_partition_tables_equal_the_per_article_analyses(corpus):
     """The corpus builds its tables from column lists; they must equal the DataFrame functions row for row."""
-    from analysis.chronology import timeline
-    from analysis.corpus import SORT_KEYS, analyse_partition
-    from analysis.entities import entity_mentions
-    from analysis.ingest import load_article
-    from analysis.quotes import quotes
-    from analysis.sentiment import sentence_sentiment
+    from analysis.articles.chronology import timeline
+    from analysis.corpus.runner import analyse_partition
+    from analysis.corpus.tables import SORT_KEYS
+    from analysis.articles.entities import entity_mentions
+    from analysis.io.ingest import load_article
+    from analysis.articles.quotes import quotes
+    from analysis.articles.sentiment import sentence_sentiment
 
     paths = sorted(corpus.rglob("*.txt"))
     ids = doc_ids(paths)
@@ -200,7 +203,7 @@ def test_cli_names_a_missing_corpus_in_one_line(tmp_path):
 
 
 def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus():
-    from analysis.corpus import corpus_aliases
+    from analysis.corpus.readers import corpus_aliases
 
     def rows(article, text, entity, label="PERSON"):
         return {"article_id": article, "start": 0, "end": len(text), "text": text, "label": label, "entity": entity,
@@ -225,7 +228,7 @@ def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus
     assert "Radcliffe" in top_entities(tables, n=20, merge_aliases=False)["entity"].tolist()
 
     # quotations: the bare surname's quote counts for the full name; unattributed ones are left out
-    from analysis.corpus import quote_summary, top_speakers
+    from analysis.corpus.readers import quote_summary, top_speakers
 
     def quote(article, speaker, kind="PERSON", words=5):
         return {"article_id": article, "start": 0, "end": 10, "sent_index": 0, "text": "x", "words": words, "parts": 1,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.displacy_view import render_entities_html
-from analysis.entities import entity_mentions
+from analysis.articles.displacy_view import render_entities_html
+from analysis.articles.entities import entity_mentions
 from analysis.types import Article
 
 PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]

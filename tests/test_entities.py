@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.entities import (
+from analysis.articles.entities import (
     FREQUENCY_COLUMNS,
     MENTION_COLUMNS,
     cooccurrence,

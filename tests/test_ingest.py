@@ -7,7 +7,9 @@ import json
 import pytest
 
 from analysis.errors import ArticleError, ParameterError
-from analysis.ingest import article_id, expand_inputs, load_article, load_articles, parse_date
+from analysis.io.dates import parse_date
+from analysis.io.expand import expand_inputs, load_articles
+from analysis.io.ingest import article_id, load_article
 from analysis.config import SEEDS_DIR
 
 SEED = SEEDS_DIR / "000_bf838fbfbc626702.txt"

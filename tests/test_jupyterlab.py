@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT
-from analysis.report import NOTEBOOKS
+from analysis.render.report import NOTEBOOKS
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import pytest
 from spacy.tokens import Doc
 
 from analysis.errors import ParameterError
-from analysis.ner import Mention, document_entities
+from analysis.lang.ner import Mention, document_entities
 
 SEED = "seeds/000_bf838fbfbc626702.txt"
 #: Starts of the real text inside paragraphs that begin with caption or credit junk.

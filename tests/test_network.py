@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PathCollection
 
-from analysis.network import cooccurrence_graph, network_alt_text, plot_cooccurrence_network
+from analysis.articles.network import cooccurrence_graph, network_alt_text, plot_cooccurrence_network
 
 FREQ = pd.DataFrame({
     "entity": ["A Person", "B Org", "C Place", "D Lone", "E Minor"],

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from analysis.fileio import write_atomic
-from analysis.nlp import cache_key, parse, primed
+from analysis.lang.nlp import cache_key, parse, primed
 
 TEXT = "Title line\n\nAngela Merkel met Emmanuel Macron in Berlin on Monday. They talked.\n\nA second paragraph."
 
@@ -26,7 +26,7 @@ def test_cache_key_depends_on_text_model_settings(nlp):
 
 def test_disk_cache_shared_across_processes(tmp_path, monkeypatch):
     env = dict(os.environ, ANALYSIS_CACHE_DIR=str(tmp_path))
-    code = "from analysis.nlp import parse; import sys; print(parse(sys.argv[1]).user_data['cache'])"
+    code = "from analysis.lang.nlp import parse; import sys; print(parse(sys.argv[1]).user_data['cache'])"
     first = subprocess.run([sys.executable, "-c", code, TEXT], env=env, capture_output=True, text=True, check=True)
     second = subprocess.run([sys.executable, "-c", code, TEXT], env=env, capture_output=True, text=True, check=True)
     assert first.stdout.strip() == "parsed" and second.stdout.strip() == "disk"
@@ -39,7 +39,7 @@ def test_corrupt_cache_entry_is_reparsed(tmp_path, monkeypatch, nlp):
     parse(text)
     entry = next(tmp_path.rglob("*.spacy"))
     entry.write_bytes(b"not a docbin")
-    from analysis import nlp as nlpmod
+    from analysis.lang import nlp as nlpmod
 
     nlpmod._MEMORY.clear()
     doc = parse(text)
@@ -75,8 +75,8 @@ def test_lemmas_on_demand_equal_the_lemmatizers(nlp):
     """Corpus runs parse without the lemmatizer; nlp.lemma must give what it would have set."""
     from pathlib import Path
 
-    from analysis.ingest import load_article
-    from analysis.nlp import SKIPPABLE, lemma
+    from analysis.io.ingest import load_article
+    from analysis.lang.nlp import SKIPPABLE, lemma
 
     text = load_article(Path(__file__).parent.parent / "seeds" / "000_bf838fbfbc626702.txt").text
     full = nlp(text)

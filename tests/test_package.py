@@ -7,14 +7,14 @@ import analysis
 
 
 def test_exports_resolve_to_callables_after_submodule_imports():
-    for module in ("chronology", "entities", "sentiment", "ingest", "clean"):
+    for module in ("articles.chronology", "articles.entities", "articles.sentiment", "io.ingest", "io.clean"):
         importlib.import_module(f"analysis.{module}")
     for name in analysis.__all__:
         obj = getattr(analysis, name)
         assert not isinstance(obj, type(analysis)), name
     from analysis import timeline
 
-    assert callable(timeline) and timeline.__module__ == "analysis.chronology"
+    assert callable(timeline) and timeline.__module__ == "analysis.articles.chronology"
 
 
 def test_unknown_name():

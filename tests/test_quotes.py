@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.ingest import load_article
-from analysis.quotes import QUOTE_COLUMNS, quotes
+from analysis.io.ingest import load_article
+from analysis.articles.quotes import QUOTE_COLUMNS, quotes
 from analysis.types import Article
 
 
@@ -93,10 +93,10 @@ def gold(shared_dir):
     return yaml.safe_load((shared_dir / "gold" / "seed-article.yml").read_text(encoding="utf-8"))
 
 
-# -- descriptor mentions (analysis.entities.descriptor_mentions) ---------------------------
+# -- descriptor mentions (analysis.articles.entities.descriptor_mentions) ---------------------------
 
 def test_seed_descriptors_match_gold(gold):
-    from analysis.entities import DESCRIPTOR_COLUMNS, descriptor_mentions
+    from analysis.articles.entities import DESCRIPTOR_COLUMNS, descriptor_mentions
 
     art = load_article("seeds/000_bf838fbfbc626702.txt")
     desc = descriptor_mentions(art)
@@ -112,7 +112,7 @@ def test_seed_descriptors_match_gold(gold):
 
 
 def test_descriptors_small_text():
-    from analysis.entities import descriptor_mentions
+    from analysis.articles.entities import descriptor_mentions
 
     art = _article("The talks began as former Prime Minister Boris Johnson arrived. Johnson met the press.")
     desc = descriptor_mentions(art)
@@ -131,15 +131,15 @@ def test_notebook_committed_without_outputs_and_thin():
     assert not any("def " in c.source for c in code)
     src = "\n".join(c.source for c in code)
     for call in ("plot_cooccurrence_network", "render_entities_html", "quotes(", "descriptor_mentions(",
-                 '"entities.csv"', '"mentions.csv"'):
+                 "ENTITIES_CSV)", "MENTIONS_CSV)"):
         assert call in src
 
 
 def test_notebook_runs_and_writes_tables(tmp_path):
     import pandas as pd
 
-    from analysis.entities import FREQUENCY_COLUMNS, MENTION_COLUMNS
-    from analysis.report import render_article
+    from analysis.articles.entities import FREQUENCY_COLUMNS, MENTION_COLUMNS
+    from analysis.render.report import render_article
 
     rep = render_article("seeds/000_bf838fbfbc626702.txt", str(tmp_path), notebooks=["entities"])
     assert rep.error is None, rep.error

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.config import NOTEBOOKS_DIR, SEEDS_DIR
-from analysis.report import NOTEBOOKS, render_reports
+from analysis.render.report import NOTEBOOKS, render_reports
 
 pytestmark = pytest.mark.slow
 

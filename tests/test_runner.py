@@ -6,7 +6,7 @@ import papermill as pm
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis.runner import NotebookRunner
+from analysis.render.kernel import NotebookRunner
 
 pytestmark = pytest.mark.slow
 

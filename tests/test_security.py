@@ -11,9 +11,10 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from analysis.ingest import article_id, load_article
-from analysis.notebook import article_header, show_figure, show_table, show_text
-from analysis.report import ArticleReport, html_exporter, render_reports, write_index
+from analysis.io.ingest import article_id, load_article
+from analysis.render.notebook import article_header, show_figure, show_table, show_text
+from analysis.render.execute import html_exporter
+from analysis.render.report import ArticleReport, render_reports, write_index
 
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=1">'
@@ -158,7 +159,7 @@ def test_article_id_is_a_safe_folder_name(tmp_path, name):
 
 
 def test_jsonl_ids_cannot_escape(tmp_path):
-    from analysis.ingest import load_jsonl
+    from analysis.io.ingest import load_jsonl
 
     path = tmp_path / "batch.jsonl"
     path.write_text('{"id": "../../../tmp/evil", "title": "T", "text": "Body text here."}\n'

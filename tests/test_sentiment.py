@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.sentiment import (
+from analysis.articles.sentiment import (
     SENTENCE_COLUMNS,
     document_sentiment,
     lens_agreement,
@@ -81,7 +81,7 @@ def test_plot(sents):
 
 
 def test_entity_sentiment_targets_each_entity():
-    from analysis.sentiment import ENTITY_SENTIMENT_COLUMNS, entity_sentiment, entity_sentiment_summary, plot_entity_sentiment
+    from analysis.articles.entity_sentiment import ENTITY_SENTIMENT_COLUMNS, entity_sentiment, entity_sentiment_summary, plot_entity_sentiment
 
     art = Article(id="e", title="Council row", paragraphs=(
         "Mayor Anna Berg praised the new park, calling it a triumph. "
@@ -100,7 +100,7 @@ def test_entity_sentiment_targets_each_entity():
 
 
 def test_entity_sentiment_empty_article():
-    from analysis.sentiment import entity_sentiment, entity_sentiment_summary
+    from analysis.articles.entity_sentiment import entity_sentiment, entity_sentiment_summary
 
     rows = entity_sentiment(Article(id="n", title="quiet", paragraphs=("nothing named here at all.",)))
     assert rows.empty and entity_sentiment_summary(rows).empty

@@ -12,7 +12,9 @@ import pytest
 
 from analysis.config import SEEDS_DIR
 from analysis.errors import ParameterError
-from analysis.sweep import Run, Sweep, entity_sentiment_path, load_sweep, run_sweep, summary_paths, write_summary
+from analysis.render.sweep import run_sweep
+from analysis.render.sweep_spec import Run, Sweep, load_sweep
+from analysis.render.sweep_summary import entity_sentiment_path, summary_paths, write_summary
 
 SEED = sorted(SEEDS_DIR.glob("*.txt"))[0]
 

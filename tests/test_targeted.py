@@ -1,4 +1,4 @@
-"""Tests of the target-aware sentiment model (analysis.targeted)."""
+"""Tests of the target-aware sentiment model (analysis.articles.targeted)."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import targeted
-from analysis.targeted import (LABELS, LEXICAL_ARTIFACT, MINILM_ARTIFACT, Example, evaluate_model,
+from analysis.articles import targeted
+from analysis.articles.targeted import (LABELS, LEXICAL_ARTIFACT, MINILM_ARTIFACT, Example, evaluate_model,
                                load_newsmtsc, load_targeted_model, split_train_dev, train_targeted_model)
 
 CONTRAST = "Smith praised the new policy, while Jones was slammed for corruption and lies."

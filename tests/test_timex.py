@@ -1,12 +1,13 @@
-"""Tests of analysis.timex: relative-date rules with a fixed DCT, non-dates, the seed article."""
+"""Tests of analysis.lang.timex: relative-date rules with a fixed DCT, non-dates, the seed article."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from analysis.nlp import parse
-from analysis.timex import Timex, extract_timexes, infer_dct, parse_number
+from analysis.lang.nlp import parse
+from analysis.io.dates import infer_dct
+from analysis.lang.timex import Timex, extract_timexes, parse_number
 
 DCT = dt.date(2020, 12, 15)  # a Tuesday
 

@@ -1,4 +1,4 @@
-"""CoNLL-2003 NER evaluation of the bare model and of :func:`analysis.ner.document_entities`.
+"""CoNLL-2003 NER evaluation of the bare model and of :func:`analysis.lang.ner.document_entities`.
 
 Reads a CoNLL file (token first, NER tag last; IOB1 or IOB2, detected), rebuilds each
 document's text (tokens joined by spaces, sentences by newlines), runs the pipeline, maps
@@ -22,8 +22,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..ner import CAPS_MODES, NAME_LABELS, document_entities
-from ..nlp import load_model
+from ..lang.ner import CAPS_MODES, NAME_LABELS, document_entities
+from ..lang.nlp import load_model
 
 #: spaCy label -> CoNLL type; labels not listed are dropped.
 LABEL_MAP = {
@@ -182,7 +182,7 @@ def evaluate_conll(path: str | Path, *, nlp: Language | None = None, map_misc: b
 
     Args:
         path: CoNLL file (token first, NER tag last).
-        nlp: the pipeline (default :func:`analysis.nlp.load_model`).
+        nlp: the pipeline (default :func:`analysis.lang.nlp.load_model`).
         map_misc: map NORP/EVENT/WORK_OF_ART/LAW/PRODUCT/LANGUAGE to MISC; when false,
             only PER/ORG/LOC are predicted.
 

@@ -7,7 +7,7 @@ negative/neutral/positive (the paper's F1m), accuracy, per-class F1 and n:
   tuned for macro-F1 on NewsMTSC ``train.jsonl`` (stated in the output);
 * ``vader``: the sentence's VADER compound with the standard ±0.05 cut-offs;
 * ``vader_tuned``: the same score with thresholds tuned like TextBlob's;
-* ``targeted``: :mod:`analysis.targeted`, which sees where the target is.
+* ``targeted``: :mod:`analysis.articles.targeted`, which sees where the target is.
 
 The two sentence lenses give every target in a sentence the same label.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..targeted import (DEFAULT_TRAIN, LABELS, Example, TargetedSentimentModel, default_artifact,
+from ..articles.targeted import (DEFAULT_TRAIN, LABELS, Example, TargetedSentimentModel, default_artifact,
                         load_newsmtsc, load_targeted_model)
 
 VADER_STANDARD = (-0.05, 0.05)
@@ -106,7 +106,7 @@ def evaluate_sentiment(path: Path, *, model: TargetedSentimentModel | None = Non
 
     Args:
         path: gold file in the official NewsMTSC format.
-        model: the targeted model; default: :func:`analysis.targeted.load_targeted_model`.
+        model: the targeted model; default: :func:`analysis.articles.targeted.load_targeted_model`.
         thresholds: ``{"textblob": (low, high), "vader": (low, high)}``; default: tuned on
             NewsMTSC ``train.jsonl`` (:func:`train_thresholds`).
 

@@ -1,6 +1,6 @@
-"""TempEval-3 Task A (TIMEX3 extraction and normalization) scorer for :mod:`analysis.timex`.
+"""TempEval-3 Task A (TIMEX3 extraction and normalization) scorer for :mod:`analysis.lang.timex`.
 
-Reads TimeML ``.tml`` files, runs :func:`analysis.timex.extract_timexes` on the raw text of
+Reads TimeML ``.tml`` files, runs :func:`analysis.lang.timex.extract_timexes` on the raw text of
 each ``TEXT`` element (tags stripped) with the document creation time as DCT, and computes
 the TempEval-3 measures:
 
@@ -183,11 +183,11 @@ def scores(counts: Counts) -> dict:
 
 
 def evaluate_timeline(paths: Iterable[Path], *, nlp: Language | None = None) -> dict:
-    """Score :func:`analysis.timex.extract_timexes` on TimeML files.
+    """Score :func:`analysis.lang.timex.extract_timexes` on TimeML files.
 
     Args:
         paths: ``.tml`` files or directories holding them.
-        nlp: a loaded spaCy pipeline (default :func:`analysis.nlp.load_model`).
+        nlp: a loaded spaCy pipeline (default :func:`analysis.lang.nlp.load_model`).
 
     Returns:
         The measures of :func:`scores` plus ``documents``, ``seconds``, ``docs_per_second``,
@@ -196,8 +196,8 @@ def evaluate_timeline(paths: Iterable[Path], *, nlp: Language | None = None) -> 
     Raises:
         ArticleError: when no ``.tml`` file is found or one cannot be read.
     """
-    from ..nlp import load_model
-    from ..timex import extract_timexes
+    from ..lang.nlp import load_model
+    from ..lang.timex import extract_timexes
 
     nlp = nlp or load_model()
     counts = Counts()

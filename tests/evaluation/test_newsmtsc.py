@@ -10,7 +10,7 @@ import pytest
 
 from analysis.evaluation import newsmtsc
 from analysis.evaluation.newsmtsc import cut, evaluate_sentiment, metrics, tune_thresholds
-from analysis.targeted import LABELS, TargetedSentimentModel
+from analysis.articles.targeted import LABELS, TargetedSentimentModel
 
 # (sentence, gold polarity code, label the stub model predicts)
 ROWS = [

@@ -33,7 +33,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .config import DATA_DIR, RESOURCES_DIR
+from ..config import DATA_DIR, RESOURCES_DIR
+from ..errors import ModelArtifactError, ParameterError
 
 LABELS = ("negative", "neutral", "positive")
 #: NewsMTSC polarity codes → index into :data:`LABELS`.
@@ -102,7 +103,7 @@ def macro_f1(gold: Sequence[int], pred: Sequence[int]) -> float:
 def _check_items(items: Sequence[Item]) -> None:
     for sentence, start, end in items:
         if not 0 <= start < end <= len(sentence):
-            raise ValueError(f"target offsets ({start}, {end}) outside sentence of length {len(sentence)}")
+            raise ParameterError(f"target offsets ({start}, {end}) outside sentence of length {len(sentence)}")
 
 
 # --------------------------------------------------------------------------- interface
@@ -270,6 +271,9 @@ class LexicalTargetedModel(TargetedSentimentModel):
     def load(cls, path: Path) -> LexicalTargetedModel:
         import joblib
 
+        # Artifacts saved before the package had layers (the committed one included) name this
+        # module by its old path, analysis.targeted, for the pipeline's feature function.
+        sys.modules.setdefault("analysis.targeted", sys.modules[__name__])
         return cls(joblib.load(path)["pipeline"])
 
 
@@ -503,7 +507,7 @@ class MiniLMTargetedModel(TargetedSentimentModel):
         net = _minilm_network(blob["config"]["tuned_layers"])
         missing = set(blob["state"]) - set(net.state_dict())
         if missing:
-            raise ValueError(f"{path}: weights {sorted(missing)[:3]} do not fit the MiniLM network")
+            raise ModelArtifactError(f"{path}: weights {sorted(missing)[:3]} do not fit the MiniLM network")
         net.load_state_dict({k: v.float() for k, v in blob["state"].items()}, strict=False)
         return cls(net, blob["config"])
 
@@ -526,7 +530,7 @@ def default_artifact() -> Path:
 @functools.lru_cache(maxsize=4)
 def _load(path: Path) -> TargetedSentimentModel:
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no targeted-sentiment artifact; run `python -m analysis train sentiment`")
+        raise ModelArtifactError(f"{path}: no targeted-sentiment artifact; run `python -m analysis train sentiment`")
     model_cls, _ = BACKENDS[backend_of(path)]
     return model_cls.load(path)
 

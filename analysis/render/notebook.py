@@ -5,36 +5,27 @@ alt text into the HTML report, tables are written atomically when an output fold
 """
 from __future__ import annotations
 
+import functools
 import html
 import io
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .config import PROJ_ROOT
-from .errors import ParameterError
-from .fileio import write_atomic
-from .ingest import load_article, parse_date
-from .types import Article
+from ..config import PROJ_ROOT
+from ..fileio import write_atomic
+from ..io.dates import parse_date
+from ..io.expand import split_ref
+from ..io.ingest import SIDECAR_SUFFIX, article_id, load_article
+from ..params import check_parameters
+from ..types import Article
+from .numbers import format_number
 
-
-def check_parameters(**params: tuple[Any, type | tuple[type, ...]]) -> None:
-    """Raise :class:`ParameterError` naming the first parameter whose value has the wrong type.
-
-    Example: ``check_parameters(window=(window, int), article_path=(article_path, str))``.
-    """
-    for name, (value, expected) in params.items():
-        if isinstance(value, bool) and expected in (int, float):
-            ok = False
-        else:
-            ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
-        if not ok:
-            want = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
-            raise ParameterError(f"parameter {name!r} must be {want}, got {type(value).__name__} {value!r}")
+__all__ = ["article_header", "check_parameters", "looks_english", "open_article", "resolve_path", "save_table",
+           "show_figure", "show_html", "show_table", "show_text"]
 
 
 def resolve_path(path: str | os.PathLike) -> Path:
@@ -60,7 +51,30 @@ def open_article(article_path: str, *, published: str = "", title: str = "", out
     """
     check_parameters(article_path=(article_path, str), published=(published, str), title=(title, str), outlet=(outlet, str))
     parse_date(published, source=article_path)
-    return load_article(resolve_path(article_path), published=published or None, title=title or None, outlet=outlet or None)
+    path = resolve_path(article_path)
+    return _load(str(path), _stamp(path), published or None, title or None, outlet or None)
+
+
+def _stamp(path: Path) -> tuple:
+    """What a load depends on besides the arguments: size and mtime of the file and its sidecar."""
+    file = Path(split_ref(str(path))[0])
+    sidecar = file.with_name(article_id(file.name) + SIDECAR_SUFFIX)
+    return tuple((s.st_size, s.st_mtime_ns) if (s := _stat(f)) else None for f in (file, sidecar))
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: str, stamp: tuple, published: str | None, title: str | None, outlet: str | None) -> Article:
+    """One load per article and parameters in this process: the report notebooks run one after
+    another in one kernel (:class:`~analysis.render.kernel.NotebookRunner`) and share it.
+    Errors are not cached. ``stamp`` (:func:`_stamp`) makes an edited file load again."""
+    return load_article(Path(path), published=published, title=title, outlet=outlet)
 
 
 _ENGLISH_WORDS = frozenset(
@@ -132,29 +146,25 @@ def show_text(text: str, tag: str = "p") -> None:
     show_html(f"<{tag}>{html.escape(text)}</{tag}>")
 
 
-def _format_number(value: Any) -> Any:
-    """Floats with 4 significant digits, whole floats as integers; anything else unchanged."""
-    if isinstance(value, float) and not isinstance(value, bool):
-        if value != value:  # NaN
-            return ""
-        return str(int(value)) if value.is_integer() else f"{value:.4g}"
-    return value
-
-
 _TABLE_STYLE = (
     "<style>.report-table td,.report-table th{text-align:left !important;vertical-align:top;padding:2px 8px}"
     ".report-table{border-collapse:collapse;font-size:13px}.report-table tr:nth-child(even){background:#f6f6f6}</style>"
 )
 
 
-def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = None) -> None:
-    """Display a DataFrame as an escaped HTML table (article text never becomes markup)."""
-    shown = df.head(max_rows).copy()
+def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = None,
+               hide: tuple[str, ...] = ("article_id",)) -> None:
+    """Display a DataFrame as an escaped HTML table (article text never becomes markup).
+
+    Args:
+        hide: columns left out (default ``article_id``: the same on every row of a report).
+    """
+    shown = df.drop(columns=[c for c in hide if c in df.columns]).head(max_rows).copy()
     for col in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d").fillna("")
         elif pd.api.types.is_float_dtype(shown[col]) or shown[col].dtype == object:
-            shown[col] = shown[col].map(_format_number)
+            shown[col] = shown[col].map(format_number)
     table = _TABLE_STYLE + shown.to_html(index=False, escape=True, border=0, classes="dataframe report-table", na_rep="")
     more = f"<p><em>{len(df) - max_rows} more rows in the CSV.</em></p>" if len(df) > max_rows else ""
     cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""

@@ -8,7 +8,8 @@ Relative expressions are anchored to the document creation time (DCT); the direc
 a bare weekday, month or month-day is chosen from the governing verb's tense, as HeidelTime
 does for news (past unless the verb is future: "will", "going to", a modal, ...).
 
-Public API: :class:`Timex`, :func:`extract_timexes`, :func:`infer_dct`.
+Public API: :class:`Timex`, :func:`extract_timexes`. (A publication date guessed from the
+text: :func:`analysis.io.dates.infer_dct`.)
 """
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from ..io.dates import DAY, MONTH, MONTH_NAMES as _MONTH_NAMES, MONTH_OF as _MONTH_OF, YEAR
+from ..io.dates import cap_alternatives as _cap_alternatives, year_of as _year
 from .nlp import doc_text, lemma
 
-__all__ = ["Timex", "extract_timexes", "infer_dct"]
+__all__ = ["Timex", "extract_timexes"]
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,6 @@ class _Norm:
 
 
 # --------------------------------------------------------------------------- lexicon
-_MONTH_NAMES = {
-    1: ("January", "Jan"), 2: ("February", "Feb"), 3: ("March", "Mar"), 4: ("April", "Apr"),
-    5: ("May",), 6: ("June", "Jun"), 7: ("July", "Jul"), 8: ("August", "Aug"),
-    9: ("September", "Sept", "Sep"), 10: ("October", "Oct"), 11: ("November", "Nov"),
-    12: ("December", "Dec"),
-}
-_MONTH_OF = {n.lower(): m for m, names in _MONTH_NAMES.items() for n in names}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
 _SEASON_ORDER = ("WI", "SP", "SU", "FA")
@@ -87,18 +83,7 @@ _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty se
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 
 
-def _cap_alternatives(words: list[str]) -> str:
-    """Case-sensitive alternation of Capitalized and UPPER forms, longest first."""
-    forms = {f for w in words for f in (w.capitalize(), w.upper())}
-    return "(?-i:" + "|".join(sorted(map(re.escape, forms), key=len, reverse=True)) + ")"
-
-
-_MONTH_FULL = [names[0] for names in _MONTH_NAMES.values()]
-_MONTH_ABBR = [n for names in _MONTH_NAMES.values() for n in names[1:]]
-MONTH = rf"(?:{_cap_alternatives(_MONTH_FULL)}|{_cap_alternatives(_MONTH_ABBR)}(?:\.|\b))"
 WEEKDAY = _cap_alternatives(list(_WEEKDAYS))
-YEAR = r"(?<![\d$£€.,])(?:1[5-9]\d\d|20\d\d)(?![\d,]\d)"
-DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 _NUM_WORD = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
@@ -226,10 +211,6 @@ def _month_year(month: int, dct: dt.date, direction: int, strict: bool = False) 
     if direction < 0:
         return dct.year if month < dct.month or (month == dct.month and not strict) else dct.year - 1
     return dct.year if month > dct.month or (month == dct.month and not strict) else dct.year + 1
-
-
-def _year(text: str) -> int:
-    return int(re.search(r"\d{4}", text).group())
 
 
 def parse_number(text: str) -> float | None:
@@ -871,7 +852,7 @@ def extract_timexes(doc: Doc, dct: dt.date | None) -> list[Timex]:
     """Find and normalize the temporal expressions of a parsed text.
 
     Args:
-        doc: a spaCy ``Doc`` (from :func:`analysis.nlp.parse`); its entities and parse are used.
+        doc: a spaCy ``Doc`` (from :func:`analysis.lang.nlp.parse`); its entities and parse are used.
         dct: the document creation time; ``None`` leaves relative expressions underspecified
             (``"XXXX-12"``, ``"XXXX-WXX-1"``) with anchor ``"unresolved"``.
 
@@ -884,60 +865,3 @@ def extract_timexes(doc: Doc, dct: dt.date | None) -> list[Timex]:
         Timex(start, end, ctx.text[start:end], norm.type, norm.value, norm.anchor, ctx.sent_index(start))
         for start, end, norm in _select(cands)
     ]
-
-
-_ABSOLUTE_DAY = re.compile(rf"(?<![\w-])(?:{MONTH})\s*(?:{DAY}),?\s+(?:{YEAR})|(?:{DAY})\s+(?:{MONTH}),?\s+(?:{YEAR})", re.I)
-
-
-_DATELINE_CUE = re.compile(r"(?:\b(?:published|updated|posted|filed|dated|modified)\b[^.\n]{0,30}|^[A-Z][A-Z .,'-]{1,40},\s*)$", re.I)
-_FUTURE_CUE = re.compile(r"\b(?:will|shall|scheduled|due|expected|planned|set\s+to|next|upcoming|until|deadline)\b|'ll\b", re.I)
-
-
-def _full_dates(text: str) -> Iterator[tuple[dt.date, int, int]]:
-    """``(date, start, end)`` of every date written with day, month and year."""
-    for m in _ABSOLUTE_DAY.finditer(text):
-        month_word = re.search(MONTH, m.group())
-        day = re.search(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?!\d)", m.group().replace(month_word.group(), " ", 1))
-        try:
-            yield (dt.date(_year(m.group()), _MONTH_OF[month_word.group().rstrip(".").lower()], int(day.group(1))),
-                   m.start(), m.end())
-        except (ValueError, AttributeError):
-            continue
-
-
-def infer_dct(text: str) -> dt.date | None:
-    """Best guess of a publication date from the dates written in full in ``text``.
-
-    In order of trust:
-
-    1. a dateline or byline date: after "Published/Updated/Posted/Filed/Dated", after an
-       upper-case place at the start of a paragraph ("MOSCOW, Dec. 15, 2020 —"), or in a
-       short paragraph after the first (at most 12 words, a byline): the first such date;
-    2. else the latest date whose sentence does not look ahead ("will", "scheduled",
-       "next", "until", ...): a report is written after what it recounts;
-    3. else the latest date.
-
-    Args:
-        text: an article's text (paragraphs separated by blank lines).
-
-    Returns:
-        A date written with day, month and year (``"Dec. 15, 2020"``), or ``None``.
-    """
-    dates = list(_full_dates(text))
-    if not dates:
-        return None
-    for date, start, end in dates:
-        para_start = text.rfind("\n\n", 0, start) + 1
-        para_end = text.find("\n\n", end)
-        paragraph = text[para_start:para_end if para_end >= 0 else len(text)]
-        short = para_start > 0 and len(paragraph.split()) <= 12  # not the title: titles are short too
-        if _DATELINE_CUE.search(text[para_start:start].lstrip()) or short:
-            return date
-    past = []
-    for date, start, end in dates:
-        sent_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
-        stops = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
-        sentence = text[sent_start:min(stops) if stops else len(text)]
-        if not _FUTURE_CUE.search(sentence):
-            past.append(date)
-    return max(past or [d for d, _, _ in dates])

@@ -1,6 +1,6 @@
 """Named entities: mentions, canonical entities (aliases merged), frequency, co-occurrence.
 
-Built on :func:`analysis.ner.document_entities` (spaCy NER made consistent across the
+Built on :func:`analysis.lang.ner.document_entities` (spaCy NER made consistent across the
 document). Aliases are merged within an article by general keys, no name lists:
 
 * a PERSON surname or first name alone joins the one full name it belongs to
@@ -20,9 +20,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .ner import NAME_LABELS, document_entities
-from .nlp import doc_text, lemma, parse
-from .types import Article
+from ..lang.ner import NAME_LABELS, document_entities
+from ..lang.nlp import doc_text, lemma, parse
+from ..schema import Table
+from ..types import Article
 
 #: Label families used in tables and charts.
 TYPE_FAMILY = {
@@ -40,13 +41,27 @@ TYPE_FAMILY = {
 }
 _STOP_INITIALS = {"of", "the", "and", "for", "&", "de", "la", "du", "in", "on"}
 
-MENTION_COLUMNS = ["article_id", "start", "end", "text", "label", "entity", "entity_label", "source", "sent_index"]
+#: The table of :func:`entity_mentions` (and the corpus ``entities`` table).
+MENTIONS = Table.of(
+    "entities",
+    ("article_id", "str", "the article's id"),
+    ("start", "int", "char offset of the mention in article.text"),
+    ("end", "int", "char offset after it"),
+    ("text", "str", "the surface form"),
+    ("label", "str", "spaCy label of the mention"),
+    ("entity", "str", "canonical name (aliases merged within the article)"),
+    ("entity_label", "str", "majority label of the entity"),
+    ("source", "str", "model / relabelled / propagated"),
+    ("sent_index", "int", "sentence number in the parse"),
+)
+MENTION_COLUMNS = MENTIONS.names
 FREQUENCY_COLUMNS = [
     "article_id", "entity", "label", "family", "mentions", "aliases", "first_start", "first_sentence", "sentence_share",
 ]
 
 
-def _key(text: str) -> str:
+def name_key(text: str) -> str:
+    """The key aliases are merged by: leading "the", a possessive and extra spaces dropped."""
     text = re.sub(r"^the\s+", "", text.strip())  # "The" kept: NER keeps it only inside a name
     text = re.sub(r"[’']s?$", "", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -70,9 +85,9 @@ def resolve_aliases(surfaces: Iterable[tuple[str, str]]) -> dict[str, str]:
         surfaces: (surface text, spaCy label) pairs, one per mention.
 
     Returns:
-        ``{key: canonical}`` for every key (``_key(surface)``), canonical names included.
+        ``{key: canonical}`` for every key (``name_key(surface)``), canonical names included.
     """
-    counts = Counter((_key(text), label) for text, label in surfaces)
+    counts = Counter((name_key(text), label) for text, label in surfaces)
     keys = Counter()
     labels: dict[str, Counter] = defaultdict(Counter)
     for (key, label), n in counts.items():
@@ -108,7 +123,7 @@ def resolve_aliases(surfaces: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def mention_records(article: Article, *, labels: Iterable[str] = NAME_LABELS, propagate: bool = True) -> dict[str, list]:
-    """The columns of :func:`entity_mentions` as plain lists, and ``n_sentences`` (an int).
+    """The columns of :func:`entity_mentions` (:data:`MENTIONS`) as plain lists, one entry per mention.
 
     The corpus runner builds its Arrow tables from these without a DataFrame per article.
     """
@@ -116,7 +131,7 @@ def mention_records(article: Article, *, labels: Iterable[str] = NAME_LABELS, pr
     mentions = document_entities(doc, labels=set(labels), propagate=propagate)
     sent_starts = [s.start_char for s in doc.sents]
     canon = resolve_aliases((m.text, m.label) for m in mentions)
-    entities = [canon[_key(m.text)] for m in mentions]
+    entities = [canon[name_key(m.text)] for m in mentions]
     # Majority label per entity; ties go to the alphabetically first label.
     votes = Counter(zip(entities, (m.label for m in mentions)))
     majority: dict[str, str] = {}
@@ -132,7 +147,6 @@ def mention_records(article: Article, *, labels: Iterable[str] = NAME_LABELS, pr
         "entity_label": [majority[e] for e in entities],
         "source": [m.source for m in mentions],
         "sent_index": [bisect_right(sent_starts, m.start) - 1 for m in mentions],
-        "n_sentences": len(sent_starts),
     }
 
 
@@ -142,7 +156,7 @@ def entity_mentions(article: Article, *, labels: Iterable[str] = NAME_LABELS, pr
     Args:
         article: a cleaned article.
         labels: spaCy labels kept (default: names only, no dates or numbers).
-        propagate: add unlabelled repeats of recognised names (see :mod:`analysis.ner`).
+        propagate: add unlabelled repeats of recognised names (see :mod:`analysis.lang.ner`).
 
     Returns:
         One row per mention, columns:
@@ -152,12 +166,11 @@ def entity_mentions(article: Article, *, labels: Iterable[str] = NAME_LABELS, pr
         ``sent_index`` (sentence number in the parse).
     """
     cols = mention_records(article, labels=labels, propagate=propagate)
-    df = pd.DataFrame({c: pd.Series(cols[c], dtype=_MENTION_DTYPES[c]) for c in MENTION_COLUMNS})
-    df.attrs["n_sentences"] = {article.id: cols["n_sentences"]}
+    dtypes = MENTIONS.pandas_dtypes()
+    df = pd.DataFrame({c: pd.Series(cols[c], dtype=dtypes[c]) for c in MENTION_COLUMNS})
+    # sentences in the article, for entity_frequency's sentence_share (the parse is cached)
+    df.attrs["n_sentences"] = {article.id: sum(1 for _ in parse(article.text).sents)}
     return df
-
-
-_MENTION_DTYPES = {c: "int64" if c in {"start", "end", "sent_index"} else "str" for c in MENTION_COLUMNS}
 
 
 def entity_frequency(mentions: pd.DataFrame, *, n_sentences: int | None = None, min_mentions: int = 1) -> pd.DataFrame:
@@ -185,7 +198,7 @@ def entity_frequency(mentions: pd.DataFrame, *, n_sentences: int | None = None, 
     for (article_id, entity), grp in mentions.groupby(["article_id", "entity"], sort=False):
         label = grp["entity_label"].iloc[0]
         total = n_sentences or mentions.attrs.get("n_sentences", {}).get(article_id) or mentions["sent_index"].max() + 1
-        aliases = grp["text"].map(_key).value_counts()
+        aliases = grp["text"].map(name_key).value_counts()
         rows.append({
             "article_id": article_id,
             "entity": entity,
@@ -222,7 +235,8 @@ def cooccurrence(mentions: pd.DataFrame, *, min_count: int = 1) -> pd.DataFrame:
     return df.sort_values(["sentences", "source", "target"], ascending=[False, True, True]).reset_index(drop=True)
 
 
-_FAMILY_COLORS = {"PERSON": "#4c72b0", "ORG": "#dd8452", "GPE": "#55a868", "LOC": "#8c8c8c", "NORP": "#8172b3", "MISC": "#937860"}
+#: Colour of each type family in charts (bar chart, network).
+FAMILY_COLORS = {"PERSON": "#4c72b0", "ORG": "#dd8452", "GPE": "#55a868", "LOC": "#8c8c8c", "NORP": "#8172b3", "MISC": "#937860"}
 
 
 def plot_entity_frequency(freq: pd.DataFrame, *, top: int = 15, title: str | None = None) -> Figure:
@@ -237,13 +251,13 @@ def plot_entity_frequency(freq: pd.DataFrame, *, top: int = 15, title: str | Non
         return fig
     data = freq.groupby(["entity", "family"], as_index=False)["mentions"].sum().nlargest(top, "mentions").iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.38 * len(data) + 1)))
-    ax.barh(data["entity"], data["mentions"], color=[_FAMILY_COLORS.get(f, "#999") for f in data["family"]])
+    ax.barh(data["entity"], data["mentions"], color=[FAMILY_COLORS.get(f, "#999") for f in data["family"]])
     for y, v in enumerate(data["mentions"]):
         ax.text(v + 0.1, y, str(v), va="center", fontsize=9)
     ax.set_xlabel("mentions (aliases merged)")
     ax.set_title(title or "Most mentioned entities")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for f, c in _FAMILY_COLORS.items() if f in set(data["family"])]
-    ax.legend(handles, [f for f in _FAMILY_COLORS if f in set(data["family"])], loc="lower right", fontsize=8)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for f, c in FAMILY_COLORS.items() if f in set(data["family"])]
+    ax.legend(handles, [f for f in FAMILY_COLORS if f in set(data["family"])], loc="lower right", fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig

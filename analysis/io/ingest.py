@@ -7,18 +7,17 @@ overridden by keyword arguments (the notebooks' parameters).
 """
 from __future__ import annotations
 
-import datetime as dt
-import glob
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Collection, Iterator
 
 import yaml
 
 from .clean import clean_text
-from .errors import ArticleError, ParameterError
-from .types import Article
+from .dates import infer_dct, parse_date
+from ..errors import ArticleError, ParameterError
+from ..types import Article
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -45,27 +44,6 @@ def article_id(name: str) -> str:
     from slugify import slugify
 
     return slugify(name, max_length=80) or "article"
-
-
-def parse_date(value: Any, *, source: str | Path | None = None, what: str = "publication date") -> dt.date | None:
-    """Coerce a date parameter (``date``, ``datetime``, ISO string, ``None``/``""``) to a ``date``.
-
-    Raises:
-        ParameterError: for a wrong type or an impossible date (e.g. ``2020-02-30``).
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    where = f"{source}: " if source else ""
-    if not isinstance(value, str):
-        raise ParameterError(f"{where}{what} must be a date or an ISO string like 2020-12-15, got {type(value).__name__} {value!r}")
-    try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        raise ParameterError(f"{where}{what} {value!r} is not a valid date (expected YYYY-MM-DD)") from None
 
 
 def read_text_file(path: Path) -> str:
@@ -149,8 +127,6 @@ def build_article(
     if date is None:
         published_source = "none"
         if infer_published:
-            from .timex import infer_dct
-
             date = infer_dct("\n\n".join([head, *paragraphs]))
             published_source = "inferred" if date else "none"
     return Article(
@@ -243,18 +219,13 @@ def load_article(
 JSONL_LINE_RE = re.compile(r"^(?P<file>.+\.(?:jsonl|ndjson)):(?P<line>\d+)$", re.IGNORECASE)
 
 
-def jsonl_line_refs(path: str | Path) -> list[str]:
-    """``"<path>:<n>"`` for every non-blank line of a JSON Lines file (the form load_article takes)."""
-    return [f"{path}:{n}" for n, line in enumerate(read_text_file(Path(path)).splitlines(), start=1) if line.strip()]
-
-
 def _jsonl_line(path: Path, line: int, **overrides: Any) -> Article:
     """Load line ``line`` (1-based) of a JSON Lines file, applying the non-None overrides."""
     import dataclasses
 
     infer = overrides.pop("infer_published", True)
     where = f"{path}:{line}"
-    found = next((a for a in load_jsonl(path, infer_published=infer) if (a.source if isinstance(a, Article) else str(a).split(": ", 1)[0]) == where), None)
+    found = next((a for a in load_jsonl(path, infer_published=infer, lines={line}) if (a.source if isinstance(a, Article) else str(a).split(": ", 1)[0]) == where), None)
     if found is None:
         raise ArticleError(where, "no such line (or a blank one) in the JSON Lines file")
     if isinstance(found, ArticleError):
@@ -265,14 +236,19 @@ def _jsonl_line(path: Path, line: int, **overrides: Any) -> Article:
     return dataclasses.replace(found, **changes)
 
 
-def load_jsonl(path: str | Path, *, infer_published: bool = True) -> Iterator[Article | ArticleError]:
+def load_jsonl(path: str | Path, *, infer_published: bool = True,
+               lines: Collection[int] | None = None) -> Iterator[Article | ArticleError]:
     """Articles from JSON Lines (``title``, ``text``, ``published``, ``outlet``, ``url`` per line).
 
     Yields an :class:`ArticleError` (instead of raising) for a bad line, so a batch goes on.
+    Each article's ``source`` is ``"<path>:<line>"`` (file line numbers, blank lines counted).
+
+    Args:
+        lines: only these line numbers (1-based); default: every non-blank line.
     """
     path = Path(path)
     for n, line in enumerate(read_text_file(path).splitlines(), start=1):
-        if not line.strip():
+        if not line.strip() or (lines is not None and n not in lines):
             continue
         where = f"{path}:{n}"
         try:
@@ -296,60 +272,3 @@ def load_jsonl(path: str | Path, *, infer_published: bool = True) -> Iterator[Ar
             yield ArticleError(where, f"invalid JSON ({err.msg})")
         except (ArticleError, ParameterError) as err:
             yield err if isinstance(err, ArticleError) else ArticleError(where, str(err))
-
-
-def _is_dataset_doc(name: str) -> bool:
-    """README*, SOURCE.md, LICENSE*: documentation shipped with a corpus folder, not articles."""
-    low = name.lower()
-    return low.startswith(("readme", "license", "licence")) or low in {"source.md", "source.txt"}
-
-
-def expand_inputs(inputs: Iterable[str | Path], *, strict: bool = False) -> list[Path]:
-    """Files named by paths, directories (recursively, article suffixes only) and glob patterns.
-
-    Inside a directory, hidden files, sidecars and corpus documentation (README*, LICENSE*,
-    SOURCE.md) are skipped. A name that matches nothing is kept, so loading it reports
-    "no such file" — unless ``strict``: then it raises before anything is loaded.
-
-    Raises:
-        ParameterError: with ``strict``, a name that is no file or folder and no glob that matches.
-    """
-    found: list[Path] = []
-    for item in inputs:
-        item = str(item)
-        path = Path(item)
-        if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
-                and not p.name.endswith(SIDECAR_SUFFIX) and not _is_dataset_doc(p.name)
-            )
-        elif any(ch in item for ch in "*?[") and not path.exists():
-            matches = sorted(glob.glob(item, recursive=True))
-            if strict and not matches:
-                raise ParameterError(f"{item}: no such file or folder")
-            found.extend(Path(p) for p in matches if Path(p).is_file())
-        elif strict and not path.exists():
-            raise ParameterError(f"{item}: no such file or folder")
-        else:
-            found.append(path)
-    return found
-
-
-def load_articles(inputs: Iterable[str | Path], **overrides: Any) -> Iterator[Article | ArticleError]:
-    """Every article in ``inputs`` (files, directories, globs, JSON Lines).
-
-    Bad files are yielded as :class:`ArticleError` (one line: path and problem) so that a batch
-    records them and goes on with the rest.
-    """
-    for path in expand_inputs(inputs):
-        if path.suffix.lower() in JSONL_SUFFIXES and path.exists():
-            yield from load_jsonl(path)
-            continue
-        try:
-            yield load_article(path, **overrides)
-        except ArticleError as err:
-            yield err
-        except ParameterError as err:
-            yield ArticleError(path, str(err))
-

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from .errors import ParameterError
+from ..errors import ParameterError
 from .nlp import doc_text, load_model
 
 #: Labels of names; numbers, dates and amounts are not entities for this module.
@@ -81,13 +81,13 @@ def document_entities(
     with ``propagate``, adds every other occurrence of a recognised name or PERSON surname.
 
     Args:
-        doc: a document parsed by the project's pipeline (:func:`analysis.nlp.parse`).
+        doc: a document parsed by the project's pipeline (:func:`analysis.lang.nlp.parse`).
         labels: keep only these labels (default: all name labels, see ``NAME_LABELS``).
         propagate: add unrecognised occurrences of recognised names.
         caps: ALL-CAPS sentences: ``"recase"`` re-runs NER on a copy recased from the
             document's own spelling of each word; ``"lookup"`` only finds the names known
             from the rest of the document; ``"model"`` keeps the model's spans as they are.
-        nlp: the pipeline for ``"recase"`` (default :func:`analysis.nlp.load_model`).
+        nlp: the pipeline for ``"recase"`` (default :func:`analysis.lang.nlp.load_model`).
 
     Returns:
         Mentions sorted by offset, non-overlapping.

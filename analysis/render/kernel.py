@@ -20,7 +20,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 
-from .config import NOTEBOOKS_DIR
+from ..config import NOTEBOOKS_DIR
 
 ENGINE_NAME = "analysis-shared-kernel"
 #: Code run in the kernel before each notebook: variables go, modules and caches stay.

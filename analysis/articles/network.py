@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .entities import _FAMILY_COLORS
+from .entities import FAMILY_COLORS
 
 #: Seed of the spring layout (deterministic pictures).
 LAYOUT_SEED = 7
@@ -39,8 +39,8 @@ def plot_cooccurrence_network(cooc_df: pd.DataFrame, freq_df: pd.DataFrame, *, t
     """Network figure: one node per top entity, edges for shared sentences.
 
     Args:
-        cooc_df: :func:`analysis.entities.cooccurrence` output (source, target, sentences).
-        freq_df: :func:`analysis.entities.entity_frequency` output (entity, family, mentions).
+        cooc_df: :func:`analysis.articles.entities.cooccurrence` output (source, target, sentences).
+        freq_df: :func:`analysis.articles.entities.entity_frequency` output (entity, family, mentions).
         top: how many of the most mentioned entities are drawn.
     """
     g = cooccurrence_graph(cooc_df, freq_df, top=top)
@@ -55,7 +55,7 @@ def plot_cooccurrence_network(cooc_df: pd.DataFrame, freq_df: pd.DataFrame, *, t
     mentions = [g.nodes[n]["mentions"] for n in nodes]
     biggest = max(mentions)
     sizes = [300 + 2200 * m / biggest for m in mentions]
-    colors = [_FAMILY_COLORS.get(g.nodes[n]["family"], "#999999") for n in nodes]
+    colors = [FAMILY_COLORS.get(g.nodes[n]["family"], "#999999") for n in nodes]
     if g.number_of_edges():
         widths = [g.edges[e]["sentences"] for e in g.edges]
         top_w = max(widths)
@@ -67,8 +67,8 @@ def plot_cooccurrence_network(cooc_df: pd.DataFrame, freq_df: pd.DataFrame, *, t
         ax.annotate(f"{n} ({g.nodes[n]['mentions']})", (x, y), xytext=(0, -14 - 9 * g.nodes[n]["mentions"] / biggest),
                     textcoords="offset points", ha="center", va="top", fontsize=9,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
-    families = sorted({g.nodes[n]["family"] for n in nodes}, key=list(_FAMILY_COLORS).index)
-    ax.legend([Line2D([], [], marker="o", ls="", color=_FAMILY_COLORS.get(f, "#999")) for f in families], families,
+    families = sorted({g.nodes[n]["family"] for n in nodes}, key=list(FAMILY_COLORS).index)
+    ax.legend([Line2D([], [], marker="o", ls="", color=FAMILY_COLORS.get(f, "#999")) for f in families], families,
               loc="lower left", fontsize=8, frameon=False)
     ax.margins(0.12)
     fig.tight_layout()

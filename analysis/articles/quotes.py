@@ -10,7 +10,7 @@ and attributes each quotation from the dependency parse, with general rules only
    "according to X" is used only when no speech verb is there.
 2. **Speaker**: the cue verb's subject. A subject that is (or contains, not as a
    possessive) a name mention gives the canonical entity (aliases merged by
-   :func:`analysis.entities.resolve_aliases`). A pronoun (he, she) resolves to the
+   :func:`analysis.articles.entities.resolve_aliases`). A pronoun (he, she) resolves to the
    nearest preceding PERSON that is the subject of its clause (else the nearest PERSON).
    A subject that is a thing — a statement, a release, a report — is the speaker itself,
    named with the entity it comes from ("statement from the Kremlin" → "Kremlin statement");
@@ -32,8 +32,9 @@ import pandas as pd
 from spacy.tokens import Doc, Token
 
 from .entities import mention_records
-from .nlp import lemma, parse
-from .types import Article
+from ..lang.nlp import lemma, parse
+from ..schema import Table
+from ..types import Article
 
 #: Fragments with fewer words are scare quotes or titles, not quotations with a speaker.
 MIN_WORDS = 4
@@ -60,10 +61,23 @@ _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _OPEN_CLOSE = {"“": "”", '"': '"'}
 _MARK = re.compile("[“\"]")
 
-QUOTE_COLUMNS = [
-    "article_id", "start", "end", "sent_index", "text", "words", "parts",
-    "speaker", "speaker_type", "attribution", "cue", "cue_start",
-]
+#: The table of :func:`quotes` (and the corpus ``quotes`` table).
+QUOTES = Table.of(
+    "quotes",
+    ("article_id", "str", "the article's id"),
+    ("start", "int", "char offset of the first opening quotation mark"),
+    ("end", "int", "char offset after the last closing mark"),
+    ("sent_index", "int", "sentence of the start"),
+    ("text", "str", "the quoted words, fragments joined by ' … '"),
+    ("words", "int", "quoted words"),
+    ("parts", "int", "fragments merged"),
+    ("speaker", "str", "canonical entity, a document, a description, or empty"),
+    ("speaker_type", "str", "entity label, document, description, or empty"),
+    ("attribution", "str", "subject / pronoun / quoted source / according to / continuation / empty"),
+    ("cue", "str", "the cue words, e.g. 'told'"),
+    ("cue_start", "int", "char offset of the cue, -1 when none"),
+)
+QUOTE_COLUMNS = QUOTES.names
 
 
 @dataclass
@@ -84,8 +98,8 @@ def quotes(article: Article, *, min_words: int = MIN_WORDS, mentions: pd.DataFra
     Args:
         article: a cleaned article.
         min_words: shorter quoted fragments are scare quotes and skipped (default 4).
-        mentions: :func:`analysis.entities.entity_mentions` of the article, or its column lists
-            (:func:`analysis.entities.mention_records`); computed if omitted.
+        mentions: :func:`analysis.articles.entities.entity_mentions` of the article, or its column lists
+            (:func:`analysis.articles.entities.mention_records`); computed if omitted.
 
     Returns:
         One row per quotation, in text order, columns:

@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from .types import Removed
+from ..types import Removed
 
 # --------------------------------------------------------------------------- log
 

@@ -14,7 +14,7 @@ import pandas as pd
 from spacy import displacy
 
 from .entities import entity_mentions
-from .types import Article
+from ..types import Article
 
 #: displaCy's entity template with a ``title`` tooltip naming the canonical entity.
 ENT_TEMPLATE = (
@@ -30,7 +30,7 @@ def render_entities_html(article: Article, *, mentions: pd.DataFrame | None = No
 
     Args:
         article: a cleaned article.
-        mentions: :func:`analysis.entities.entity_mentions` of the article (computed if omitted).
+        mentions: :func:`analysis.articles.entities.entity_mentions` of the article (computed if omitted).
         title: put the (escaped) article title above the text.
 
     Returns:

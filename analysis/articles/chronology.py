@@ -1,6 +1,6 @@
 """Timeline: temporal expressions on a calendar, each linked to the event it dates.
 
-Extraction and TIMEX3 normalization live in :mod:`analysis.timex`; this module anchors
+Extraction and TIMEX3 normalization live in :mod:`analysis.lang.timex`; this module anchors
 them to the article's publication date, links each to its sentence, the event it dates
 (the governing verb or noun phrase in the dependency parse) and the entities of that
 sentence, and draws the calendar.
@@ -18,16 +18,32 @@ from matplotlib.figure import Figure
 from spacy.tokens import Doc, Span, Token
 
 from .entities import mention_records
-from .nlp import parse
-from .timex import extract_timexes
-from .types import Article
+from ..lang.nlp import parse
+from ..lang.timex import extract_timexes
+from ..schema import Table
+from ..types import Article
 
-TIMELINE_COLUMNS = [
-    "article_id", "start", "end", "expression", "type", "value", "granularity", "date", "date_end",
-    "anchor", "sent_index", "event", "entities", "sentence", "published", "published_source",
-]
-GRANULARITY_ORDER = ["time", "day", "week", "month", "quarter", "season", "year", "decade", "century",
-                     "duration", "set", "reference", "unknown"]
+#: The table of :func:`timeline` (and the corpus ``timexes`` table).
+TIMEXES = Table.of(
+    "timexes",
+    ("article_id", "str", "the article's id"),
+    ("start", "int", "char offset of the expression in article.text"),
+    ("end", "int", "char offset after it"),
+    ("expression", "str", "the TimeML extent"),
+    ("type", "str", "DATE / TIME / DURATION / SET"),
+    ("value", "str", "TIMEX3 value, e.g. 2020-12-14, 2020-11, P3D"),
+    ("granularity", "str", "time/day/week/month/quarter/season/year/decade/duration/set/reference/unknown"),
+    ("date", "timestamp", "start of the period on the calendar (NaT if none)"),
+    ("date_end", "timestamp", "end of the period, exclusive (NaT if none)"),
+    ("anchor", "str", "absolute / dct / unresolved"),
+    ("sent_index", "int", "sentence number in the parse"),
+    ("event", "str", "what the expression dates"),
+    ("entities", "str", "canonical entities of the sentence, '; '-joined"),
+    ("sentence", "str", "the sentence"),
+    ("published", "timestamp", "the anchor date used"),
+    ("published_source", "str", "parameter / sidecar / html / jsonl / inferred / none"),
+)
+TIMELINE_COLUMNS = TIMEXES.names
 
 _SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 14)}
 
@@ -151,7 +167,7 @@ def timeline_records(article: Article, *, published: dt.date | None = None,
     Args:
         article, published: as for :func:`timeline`.
         entities_by_sentence: sentence index → canonical entities named there (from
-            :func:`~analysis.entities.mention_records`); default: computed from the article.
+            :func:`~analysis.articles.entities.mention_records`); default: computed from the article.
     """
     dct = published or article.published
     source = "parameter" if published else article.published_source
@@ -198,7 +214,7 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
     Args:
         article: a cleaned article; its ``published`` date anchors relative expressions.
         published: overrides ``article.published`` (the document creation time).
-        mentions: the article's :func:`~analysis.entities.entity_mentions`, when already computed.
+        mentions: the article's :func:`~analysis.articles.entities.entity_mentions`, when already computed.
 
     Returns:
         One row per expression, calendar order (undated ones last), columns:
@@ -214,7 +230,7 @@ def timeline(article: Article, *, published: dt.date | None = None, mentions: pd
     by_sent = None if mentions is None else entities_per_sentence(list(mentions["sent_index"]), list(mentions["entity"]))
     cols = timeline_records(article, published=published, entities_by_sentence=by_sent)
     df = pd.DataFrame(cols, columns=TIMELINE_COLUMNS)
-    for col in ("date", "date_end", "published"):
+    for col in TIMEXES.of_type("timestamp"):
         df[col] = pd.to_datetime(df[col])
     return df
 

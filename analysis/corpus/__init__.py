@@ -1,0 +1,1 @@
+"""The corpus layer: Dask runs over many articles into Parquet tables, and the readers the corpus notebook uses."""

@@ -1,0 +1,35 @@
+"""``python -m analysis corpus``: the run, its printed summary, and the corpus report (notebook → HTML)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..errors import one_line
+from ..render.execute import render_notebook
+from .runner import run_corpus
+
+
+def render_corpus_report(corpus_dir: str | Path) -> Path:
+    """Execute ``notebooks/corpus.ipynb`` on a corpus folder into ``corpus.ipynb`` and ``corpus.html`` there."""
+    folder = Path(corpus_dir).resolve()
+    return render_notebook("corpus", folder / "corpus.ipynb", {"corpus_dir": str(folder)}, title=f"corpus — {folder}")
+
+
+def run_cli(args) -> int:
+    """``python -m analysis corpus`` (arguments defined in :mod:`analysis.__main__`)."""
+    summary = run_corpus(args.inputs, args.out, scheduler=args.scheduler, partition_size=args.partition_size,
+                         n_workers=args.workers, progress=not args.quiet,
+                         recycle_after=args.recycle_after or None)
+    print(json.dumps({k: v for k, v in summary.items() if k != "tables"}))
+    if getattr(args, "report", False):
+        try:
+            html = render_corpus_report(args.out)
+        except Exception as err:  # noqa: BLE001 - the tables are written; say why the report is not
+            print(f"{args.out}: corpus report failed: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
+            return 1
+        print(f"report: {html}")
+    if summary["errors"]:
+        print(f"{summary['errors']} article(s) could not be analysed: see {Path(args.out) / 'errors.parquet'}", file=sys.stderr)
+        return 1
+    return 0
