@@ -38,9 +38,20 @@ class Table:
     columns: tuple[Column, ...]
 
     @classmethod
-    def of(cls, name: str, *columns: tuple[str, str, str]) -> Table:
-        """``Table.of("errors", ("path", "str", "the file"), ...)``."""
-        return cls(name, tuple(Column(*c) for c in columns))
+    def parse(cls, name: str, spec: str) -> Table:
+        """A table from lines ``<column> <type> <meaning>`` (blank lines skipped)::
+
+            Table.parse("errors", '''
+                path   str  the file that failed
+                error  str  one line: what went wrong
+            ''')
+        """
+        columns = []
+        for line in spec.strip().splitlines():
+            if line.strip():
+                column, dtype, meaning = line.split(maxsplit=2)
+                columns.append(Column(column, dtype, meaning))
+        return cls(name, tuple(columns))
 
     @property
     def names(self) -> list[str]:

@@ -15,32 +15,30 @@ from ..articles.sentiment import SENTENCES
 from ..schema import Table
 
 #: One row per article analysed.
-ARTICLES = Table.of(
-    "articles",
-    ("article_id", "str", "path relative to the inputs' common folder (business/001.txt; batch.jsonl:3 for a line)"),
-    ("path", "str", "the file read"),
-    ("topic", "str", "name of the file's folder"),
-    ("file_id", "str", "the article's own id (file stem, or the JSON line's id)"),
-    ("title", "str", "headline"),
-    ("published", "timestamp", "publication date, or null"),
-    ("published_source", "str", "parameter / sidecar / html / jsonl / inferred / none"),
-    ("outlet", "str", "publisher, or null"),
-    ("n_paragraphs", "int", "body paragraphs"),
-    ("n_chars", "int", "characters of article.text"),
-    ("n_sentences", "int", "rows in sentences"),
-    ("n_mentions", "int", "rows in entities"),
-    ("n_timexes", "int", "rows in timexes"),
-    ("n_quotes", "int", "rows in quotes"),
-    ("mean_polarity", "float", "mean TextBlob polarity of its sentences, null without sentences"),
-    ("mean_vader", "float", "mean VADER compound of its sentences, null without sentences"),
-)
+ARTICLES = Table.parse("articles", """
+    article_id        str        path relative to the inputs' common folder (business/001.txt; batch.jsonl:3 for a line)
+    path              str        the file read
+    topic             str        name of the file's folder
+    file_id           str        the article's own id (file stem, or the JSON line's id)
+    title             str        headline
+    published         timestamp  publication date, or null
+    published_source  str        parameter / sidecar / html / jsonl / inferred / none
+    outlet            str        publisher, or null
+    n_paragraphs      int        body paragraphs
+    n_chars           int        characters of article.text
+    n_sentences       int        rows in sentences
+    n_mentions        int        rows in entities
+    n_timexes         int        rows in timexes
+    n_quotes          int        rows in quotes
+    mean_polarity     float      mean TextBlob polarity of its sentences, null without sentences
+    mean_vader        float      mean VADER compound of its sentences, null without sentences
+""")
 
 #: Articles that could not be read or analysed.
-ERRORS = Table.of(
-    "errors",
-    ("path", "str", "the file (or batch.jsonl:3 line) that failed"),
-    ("error", "str", "one line: what went wrong"),
-)
+ERRORS = Table.parse("errors", """
+    path   str  the file (or batch.jsonl:3 line) that failed
+    error  str  one line: what went wrong
+""")
 
 #: Every corpus table by name, in the order they are written and listed.
 TABLES: dict[str, Table] = {t.name: t for t in (ARTICLES, SENTENCES, MENTIONS, TIMEXES, QUOTES, ERRORS)}
