@@ -25,8 +25,8 @@ import pandas as pd
 from ..errors import AnalysisError, ArticleError, one_line
 from ..fileio import write_atomic
 from ..io.dates import parse_date
-from ..io.expand import article_refs
-from ..io.ingest import load_article
+from ..io.expand import article_refs, split_ref
+from ..io.ingest import article_id, load_article
 from ..types import Article
 from .execute import render_notebook
 from .kernel import NotebookRunner
@@ -179,13 +179,15 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
             try:
                 article = load_article(ref, published=published or None)
             except AnalysisError:
-                reports.append(render_article(ref, out_dir, published=published, runner=runner))  # records the error
+                article = None  # render_article records the error
+            # a file's report folder is its name's id even when it cannot be loaded
+            aid = article.id if article is not None else None if split_ref(ref)[1] else article_id(Path(ref).name)
+            if aid is not None and aid in first_by_id:  # e.g. a/x.txt and b/x.txt: one would overwrite the other
+                reports.append(ArticleReport(source=ref, error=f"{ref}: same report folder {aid!r} as "
+                                             f"{first_by_id[aid]}; rename one of the files"))
                 continue
-            if article.id in first_by_id:  # e.g. a/x.txt and b/x.txt: one would overwrite the other
-                reports.append(ArticleReport(source=ref, error=f"{ref}: same report folder {article.id!r} as "
-                                             f"{first_by_id[article.id]}; rename one of the files"))
-                continue
-            first_by_id[article.id] = ref
+            if aid is not None:
+                first_by_id[aid] = ref
             reports.append(render_article(ref, out_dir, published=published, runner=runner, article=article))
     write_index(reports, out_dir)
     return reports
