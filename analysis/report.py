@@ -27,7 +27,7 @@ from .config import NOTEBOOKS_DIR
 from .errors import AnalysisError, ArticleError, one_line, ParameterError
 from .ingest import expand_inputs, load_article, parse_date
 from .fileio import write_atomic
-from .runner import NotebookRunner
+from .runner import EncryptedKernelManager, NotebookRunner
 
 #: Report notebooks, in the order they are rendered and linked.
 NOTEBOOKS = ("sentiment", "entities", "timeline")
@@ -140,7 +140,7 @@ def execute(notebook: str, output: Path, parameters: dict, *, runner: NotebookRu
             runner.run(source, partial, parameters)
         else:
             pm.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(NOTEBOOKS_DIR),
-                                progress_bar=False, log_output=False)
+                                progress_bar=False, log_output=False, kernel_manager_class=EncryptedKernelManager)
     finally:
         if partial.exists():
             os.replace(partial, output)
@@ -262,6 +262,8 @@ def _report_id(path: Path) -> str | None:
 def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, published: str = "", progress: bool = True) -> list[ArticleReport]:
     """Render reports for every article in ``inputs`` (files, folders, globs) and the index.
 
+    The index (``out_dir/index.html``) is written when at least one article was rendered.
+
     Raises:
         ParameterError: ``published`` is not a valid date (checked before any work).
     """
@@ -287,5 +289,6 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
             if aid is not None:
                 first_by_id[aid] = path
             reports.append(render_article(path, out_dir, published=published, runner=runner))
-    write_index(reports, out_dir)
+    if any(r.ok for r in reports):  # an index of nothing but failures would look like a result
+        write_index(reports, out_dir)
     return reports

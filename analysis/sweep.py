@@ -33,6 +33,7 @@ import json
 import os
 import string
 import time
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -624,19 +625,17 @@ def run_sweep(spec: str | Path, *, workers: int = 2, force: bool = False, progre
                     run.figures = key_figures(run) if run.status == "ok" else {}
                     bar.update(1)
                     if run.status != "ok":
-                        bar.write(f"FAILED {run.output}: {run.error}")
+                        bar.write(f"FAILED {run.output}: {run.error}", file=sys.stderr)
     write_summary(sweep)
     return sweep
 
 
 def run_cli(args) -> int:
     """``python -m analysis sweep SPEC`` (arguments defined in :mod:`analysis.__main__`)."""
-    import sys
-
     sweep = load_sweep(args.spec)
     if not sweep.articles:
-        print(f"skipped: no articles found for {args.spec} (is the data folder present?)")
-        return 0
+        print(f"{args.spec}: no articles found (is the data folder present?)", file=sys.stderr)
+        return 2
     sweep = run_sweep(args.spec, workers=args.workers, force=args.force, progress=not args.quiet)
     ok = sum(r.status == "ok" for r in sweep.runs)
     for r in sweep.runs:
