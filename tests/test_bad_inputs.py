@@ -237,8 +237,12 @@ def test_cli_bad_files_one_line_each(tmp_path):
         lines = [ln for ln in output.splitlines() if ln.strip().startswith(str(path.with_suffix("")))
                  and ":" in ln and "FAILED" not in ln]
         assert len(lines) == 1, (path, output)
-    assert (tmp_path / "out" / "index.html").is_file()
-    assert "0 of 7 articles rendered" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    for path in paths:  # each failure is named on stderr, the progress table on stdout
+        assert any(ln.startswith(str(path.with_suffix(""))) for ln in proc.stderr.splitlines()), (path, proc.stderr)
+        assert not any(ln.startswith(str(path.with_suffix(""))) for ln in proc.stdout.splitlines()), (path, proc.stdout)
+    # nothing rendered: no index that would look like a result
+    assert not (tmp_path / "out" / "index.html").exists()
+    assert "no report rendered (7 input(s) failed)" in proc.stderr
 
 
 def test_cli_impossible_published_option(tmp_path):
@@ -264,10 +268,20 @@ def test_cli_batch_bad_file_among_good_renders_the_good_one(tmp_path):
     proc = _cli(str(src), "--out", str(out), timeout=600)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1 and "Traceback" not in output, output
-    assert f"{src / 'zz-binary.txt'}: binary file, not text" in output
+    assert f"{src / 'zz-binary.txt'}: binary file, not text" in proc.stderr  # the failure on stderr
+    assert "zz-binary.txt: binary" not in proc.stdout and "index: " in proc.stdout
     for name in NOTEBOOKS:
         html = (out / "nodate" / f"{name}.html").read_text(encoding="utf-8")
         assert "publication date unknown" in html, name
     assert "Timeline: no dated expressions" in (out / "nodate" / "timeline.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "1 of 2 articles rendered" in index and "binary file, not text" in index
+
+
+@pytest.mark.parametrize("command", ["report", "corpus", "sweep", "evaluate", "train"])
+def test_help_documents_exit_codes(command):
+    proc = subprocess.run([sys.executable, "-m", "analysis", command, "--help"], cwd=PROJ_ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "exit status: 0 every input was analysed 1 some inputs failed" in text and "2 usage error" in text

@@ -183,6 +183,7 @@ def test_cli_writes_tables_and_renders_the_corpus_report(corpus, tmp_path):
                            "--partition-size", "3"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stderr[-2000:]  # the broken file is reported, after the report is rendered
     assert "1 article(s) could not be analysed" in proc.stderr and "Traceback" not in proc.stderr
+    assert any(ln.startswith(str(corpus / "tech" / "broken.txt")) and "binary" in ln for ln in proc.stderr.splitlines()), proc.stderr
     assert {f"{n}.parquet" for n in TABLES} <= {p.name for p in out.iterdir()}
     html = (out / "corpus.html").read_text(encoding="utf-8")
     for heading in ("Most mentioned entities", "Sentiment by topic", "Densest periods on the timeline",

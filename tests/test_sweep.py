@@ -223,3 +223,18 @@ output: "{tmp_path}/out/{{article}}/{{notebook}}-window{{window}}.ipynb"
     assert set(long["window"]) == {1, 3}
     putin = long[long["entity"] == "Vladimir Putin"]
     assert len(putin) == 2 and putin["mean_score"].nunique() == 1 and (putin["sentences"] >= 5).all()
+
+
+def test_cli_sweep_without_articles_exits_2_on_stderr(tmp_path):
+    import subprocess
+    import sys
+
+    spec = _write(tmp_path / "empty.yaml", f"""
+articles: ["{tmp_path}/no-such-folder/*.txt"]
+notebooks: [sentiment]
+output: "{tmp_path}/out/{{article}}/{{notebook}}.ipynb"
+""")
+    proc = subprocess.run([sys.executable, "-m", "analysis", "sweep", str(spec), "--quiet"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == "" and proc.stderr.strip() == f"{spec}: no articles found (is the data folder present?)"

@@ -17,6 +17,11 @@ SMITH = (CONTRAST, 0, 5)
 JONES = (CONTRAST, CONTRAST.index("Jones"), CONTRAST.index("Jones") + 5)
 #: Lowest devtest_rw macro-F1 accepted per artifact: measured (0.667, 0.777) less a margin.
 DEVTEST_FLOOR = {LEXICAL_ARTIFACT: 0.65, MINILM_ARTIFACT: 0.75}
+#: Largest difference in a probability or score accepted between a model trained here and the
+#: committed artifact trained on another machine (README "Determinism"): BLAS kernels differ in the
+#: last digits (1e-6 seen between OpenBLAS SkylakeX and Haswell kernels), labels never may.
+CROSS_MACHINE_ATOL = 1e-4
+PROBABILITIES = ["score", "p_negative", "p_neutral", "p_positive"]
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -100,7 +105,7 @@ def test_lexical_training_is_deterministic(tmp_path):
     items = [("Alice was praised by the committee on day 3.", 0, 5), ("Bob was attacked by them.", 0, 3)]
     pa = load_targeted_model(tmp_path / "a.joblib").predict(items)
     pb = load_targeted_model(tmp_path / "b.joblib").predict(items)
-    pd.testing.assert_frame_equal(pa, pb)
+    pd.testing.assert_frame_equal(pa, pb, check_exact=True)  # same process, same machine: identical
     assert list(pa["label"]) == ["positive", "negative"]
 
 
@@ -125,7 +130,10 @@ def test_lexical_retrain_reproduces_committed_predictions(data_dir, tmp_path):
     train_targeted_model(data_dir / "newsmtsc" / "train.jsonl", out=tmp_path / "re.joblib")
     items = [e[:3] for e in examples]
     fresh = load_targeted_model(tmp_path / "re.joblib").predict(items)
-    pd.testing.assert_frame_equal(fresh, load_targeted_model(LEXICAL_ARTIFACT).predict(items))
+    committed = load_targeted_model(LEXICAL_ARTIFACT).predict(items)
+    # The artifact may come from another machine: identical labels, probabilities within a tolerance.
+    assert fresh["label"].tolist() == committed["label"].tolist()
+    np.testing.assert_allclose(fresh[PROBABILITIES], committed[PROBABILITIES], rtol=0, atol=CROSS_MACHINE_ATOL)
 
 
 minilm = pytest.mark.skipif(not targeted.minilm_available(), reason="optional MiniLM extra not installed")
@@ -148,7 +156,7 @@ def test_minilm_training_is_deterministic(tmp_path, monkeypatch):
     train_targeted_model(data, out=tmp_path / "b.pt")
     items = [("Alice was praised by the committee.", 0, 5), ("Bob was attacked.", 0, 3)]
     pa = load_targeted_model(tmp_path / "a.pt").predict(items)
-    pd.testing.assert_frame_equal(pa, load_targeted_model(tmp_path / "b.pt").predict(items))
+    pd.testing.assert_frame_equal(pa, load_targeted_model(tmp_path / "b.pt").predict(items), check_exact=True)
 
 
 @minilm

@@ -16,6 +16,10 @@ def render_corpus_report(corpus_dir: str | Path) -> Path:
     return render_notebook("corpus", folder / "corpus.ipynb", {"corpus_dir": str(folder)}, title=f"corpus — {folder}")
 
 
+#: Failed articles named one per line on stderr by the command line; the rest are counted.
+_ERRORS_SHOWN = 20
+
+
 def run_cli(args) -> int:
     """``python -m analysis corpus`` (arguments defined in :mod:`analysis.__main__`)."""
     summary = run_corpus(args.inputs, args.out, scheduler=args.scheduler, partition_size=args.partition_size,
@@ -30,6 +34,12 @@ def run_cli(args) -> int:
             return 1
         print(f"report: {html}")
     if summary["errors"]:
-        print(f"{summary['errors']} article(s) could not be analysed: see {Path(args.out) / 'errors.parquet'}", file=sys.stderr)
+        import pyarrow.parquet as pq
+
+        errors = pq.read_table(Path(args.out) / "errors.parquet").to_pylist()
+        for row in errors[:_ERRORS_SHOWN]:
+            print(row["error"] if row["error"].startswith(row["path"]) else f"{row['path']}: {row['error']}", file=sys.stderr)
+        more = f" ({len(errors) - _ERRORS_SHOWN} more not shown)" if len(errors) > _ERRORS_SHOWN else ""
+        print(f"{summary['errors']} article(s) could not be analysed{more}: see {Path(args.out) / 'errors.parquet'}", file=sys.stderr)
         return 1
     return 0

@@ -20,7 +20,7 @@ from ..config import NOTEBOOKS_DIR
 from ..errors import AnalysisError
 from ..fileio import write_atomic
 from ..params import check_declared
-from .kernel import NotebookRunner
+from .kernel import EncryptedKernelManager, NotebookRunner
 
 
 class ExportError(AnalysisError):
@@ -119,7 +119,7 @@ def render_notebook(notebook: str | Path, output: str | Path, parameters: dict, 
             runner.run(source, partial, parameters)
         else:
             pm.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(NOTEBOOKS_DIR),
-                                progress_bar=False, log_output=False)
+                                progress_bar=False, log_output=False, kernel_manager_class=EncryptedKernelManager)
     except BaseException as err:
         if partial.exists():
             os.replace(partial, output)

@@ -15,16 +15,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
+from traitlets import default
 
 from ..config import NOTEBOOKS_DIR
 
 ENGINE_NAME = "analysis-shared-kernel"
 #: Code run in the kernel before each notebook: variables go, modules and caches stay.
 RESET_CODE = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+class EncryptedKernelManager(AsyncKernelManager):
+    """The kernel manager of every notebook run: CurveZMQ-encrypted kernel sockets.
+
+    The kernel still listens on loopback TCP, but with keys provisioned by the manager (when
+    the kernel spec declares support and pyzmq has CurveZMQ), so code and outputs are not sent
+    in plain text and ipykernel does not warn that they are. nbclient needs an *async* manager:
+    with a blocking one, a dead kernel would block its event loop forever.
+    """
+
+    @default("transport_encryption")
+    def _encrypt_when_possible(self) -> str:
+        import zmq
+
+        return "auto" if zmq.has("curve") else "disabled"
 
 
 class SharedKernelEngine(NBClientEngine):
@@ -72,16 +90,12 @@ class NotebookRunner:
         self.close()
 
     def _ensure_kernel(self) -> None:
-        # nbclient drives an *async* kernel manager: with a blocking one, a dead kernel would
-        # block its event loop forever instead of raising DeadKernelError.
-        from jupyter_client import AsyncKernelManager
-
         if self.km is not None and run_sync(self.km.is_alive)():
             self._reset()
             return
         if self.km is not None:
             run_sync(self.km.cleanup_resources)()
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        self.km = EncryptedKernelManager(kernel_name=self.kernel_name)
         run_sync(self.km.start_kernel)(cwd=self.cwd)
 
     def _reset(self) -> None:

@@ -162,7 +162,8 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
 
     A JSON Lines file is one report per line (:func:`~analysis.io.expand.article_refs`). Each
     article is loaded once here; the notebooks then share one load in the runner's kernel
-    (:func:`~analysis.render.notebook.open_article`).
+    (:func:`~analysis.render.notebook.open_article`). The index (``out_dir/index.html``) is
+    written when at least one article was rendered.
 
     Raises:
         ParameterError: ``published`` is not a valid date (checked before any work).
@@ -189,5 +190,6 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
             if aid is not None:
                 first_by_id[aid] = ref
             reports.append(render_article(ref, out_dir, published=published, runner=runner, article=article))
-    write_index(reports, out_dir)
+    if any(r.ok for r in reports):  # an index of nothing but failures would look like a result
+        write_index(reports, out_dir)
     return reports

@@ -30,6 +30,7 @@ command line), :mod:`analysis.render.sweep_summary` (summary files and compariso
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from pathlib import Path
 
@@ -132,24 +133,19 @@ def run_sweep(spec: str | Path, *, workers: int = 2, force: bool = False, progre
                     run.figures = key_figures(run) if run.status == "ok" else {}
                     bar.update(1)
                     if run.status != "ok":
-                        bar.write(f"FAILED {run.output}: {run.error}")
+                        bar.write(f"FAILED {run.output}: {run.error}", file=sys.stderr)
     write_summary(sweep)
     return sweep
 
 
 def run_cli(args) -> int:
     """``python -m analysis sweep SPEC`` (arguments defined in :mod:`analysis.__main__`)."""
-    import sys
-
     sweep = load_sweep(args.spec)
     if not sweep.articles:
-        print(f"skipped: no articles found for {args.spec} (is the data folder present?)")
-        return 0
+        print(f"{args.spec}: no articles found (is the data folder present?)", file=sys.stderr)
+        return 2
     sweep = run_sweep(args.spec, workers=args.workers, force=args.force, progress=not args.quiet)
-    ok = sum(r.status == "ok" for r in sweep.runs)
-    for r in sweep.runs:
-        if r.status != "ok":
-            print(f"FAILED {r.output}: {r.error}", file=sys.stderr)
+    ok = sum(r.status == "ok" for r in sweep.runs)  # each failure was named on stderr as it happened
     paths = summary_paths(sweep)
     print(f"{ok} of {len(sweep.runs)} runs ok; summary: {paths['csv']} {paths['html']}")
     return 0 if ok == len(sweep.runs) else 1
