@@ -62,7 +62,13 @@ LIVE = _Pattern()
 
 @pytest.fixture(scope="module")
 def shell():
-    return InteractiveShell.instance()
+    from traitlets.config import Config
+
+    config = Config()
+    # history in memory: the suite's kernels share IPYTHONDIR, and a history file written at exit
+    # by this process could meet theirs ("attempt to write a readonly database" after the run)
+    config.HistoryManager.hist_file = ":memory:"
+    return InteractiveShell.instance(config=config)
 
 
 def _html_of(outputs) -> str:
