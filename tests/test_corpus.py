@@ -199,8 +199,9 @@ def test_cli_names_a_missing_corpus_in_one_line(tmp_path):
     assert len(lines) == 1 and "nope" in lines[0] and "no such file" in lines[0] and "Traceback" not in proc.stderr
 
 
-def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus():
-    from analysis.corpus import corpus_aliases
+def test_readers_count_corpus_entities_by_id():
+    """Top entities and speakers count the ids of analysis.identity (bare surnames under the full name)."""
+    from analysis.identity import resolve_identity
 
     def rows(article, text, entity, label="PERSON"):
         return {"article_id": article, "start": 0, "end": len(text), "text": text, "label": label, "entity": entity,
@@ -215,14 +216,16 @@ def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus
         rows("d1", "Jones", "Jones", "ORG"),
         rows("e1", "Mr Radcliffe", "Mr Radcliffe"), rows("e2", "Mrs Radcliffe", "Mrs Radcliffe"),  # Mrs: maybe the spouse
     ])
-    assert corpus_aliases(entities) == {"Radcliffe": "Paula Radcliffe"}
     articles = pd.DataFrame({"article_id": sorted(set(entities["article_id"])), "topic": "sport"})
-    tables = {"entities": entities, "articles": articles}
+    without_ids = top_entities({"entities": entities, "articles": articles}, n=20)
+    assert "Radcliffe" in without_ids["entity"].tolist()  # a folder without the identity pass: per-article names
+    entities["entity_id"], index = resolve_identity(entities, articles)
+    tables = {"entities": entities, "articles": articles, "entity_index": index}
     merged = top_entities(tables, n=20).set_index("entity")
     assert merged.loc["Paula Radcliffe", "mentions"] == 5 and merged.loc["Paula Radcliffe", "articles"] == 4
     assert "Radcliffe" not in merged.index and "Mr Radcliffe" not in merged.index
-    assert "Mrs Radcliffe" in merged.index and "Brown" in merged.index
-    assert "Radcliffe" in top_entities(tables, n=20, merge_aliases=False)["entity"].tolist()
+    assert "Mrs Radcliffe" in merged.index and "Brown" in merged.index  # two Browns named in full: stays bare
+    assert merged.loc["Kelly Holmes", "mentions"] == 2  # the only Holmes the corpus names in full
 
     # quotations: the bare surname's quote counts for the full name; unattributed ones are left out
     from analysis.corpus import quote_summary, top_speakers
