@@ -36,9 +36,9 @@ Signals, each switchable (``signals=``) so it can be measured on its own:
 ``plural``
     A single-word non-person name joins its singular ("Oscars" → "Oscar").
 ``fuzzy``
-    Spelling variants of multi-word names ("Muammar Gaddafi"/"Muammar Qaddafi",
-    ``rapidfuzz`` ratio ≥ :data:`FUZZY_MIN`) within a block of the same first word and type,
-    only with supporting context: the two names share at least :data:`FUZZY_MIN_SHARED`
+    Spelling variants of full person names ("Muammar Gaddafi"/"Muammar Qaddafi",
+    ``rapidfuzz`` ratio ≥ :data:`FUZZY_MIN`) within a block of the same first name and number
+    of words ("Tony Bland" is not "Tony Blair": ratio 80), only with supporting context: the two names share at least :data:`FUZZY_MIN_SHARED`
     co-mentioned entities.
 
 **Type vote.** Every entity gets one type: the corpus-wide majority of its mentions' labels,
@@ -103,7 +103,7 @@ SURNAME_MIN_GAP = 1.0
 #: ... where each candidate also gets this weight times log(1 + the articles naming it in full).
 SURNAME_PRIOR = 0.5
 #: rapidfuzz ratio (0-100) for spelling variants, and co-mentioned entities they must share.
-FUZZY_MIN = 88
+FUZZY_MIN = 90
 FUZZY_MIN_SHARED = 2
 
 #: Titles after which a single name is a bare surname ("Mr Blair", "President Bush").
@@ -121,6 +121,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _ACRONYM_DOTS = re.compile(r"^(?:[A-Za-z]\.){2,}[A-Za-z]?\.?$")
 
 
+@lru_cache(maxsize=200_000)
 def normalize(text: str) -> str:
     """Surface key: without "the", possessive, edge punctuation; "U.S." → "us"; lower case."""
     t = re.sub(r"\s+", " ", str(text)).strip()
@@ -133,37 +134,58 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _country_table() -> list[tuple[re.Pattern, str, str]]:
-    """(regex, ISO3, short name) rows of country_converter's data file.
+def _country_table() -> list[tuple[re.Pattern, str, str, frozenset]]:
+    """(regex, ISO3, short name, words of its names and codes) rows of country_converter's data file.
 
     Read directly: ``country_converter.CountryConverter()`` 1.3.2 fails to build under pandas 3
-    (a missing ISO2 code is read as NaN), its data and regular expressions are fine.
+    (a missing ISO2 code is read as NaN); its data and regular expressions are fine.
     """
     from importlib.resources import files
 
     import country_converter
 
     path = files(country_converter) / "country_data.tsv"
-    df = pd.read_csv(str(path), sep="\t", dtype=str, keep_default_na=False, usecols=["name_short", "regex", "ISO3", "obsolete"])
+    df = pd.read_csv(str(path), sep="\t", dtype=str, keep_default_na=False,
+                     usecols=["name_short", "name_official", "regex", "ISO2", "ISO3", "obsolete"])
     df = df[df["obsolete"] == ""]
-    return [(re.compile(r, re.I), iso3, short) for r, iso3, short in zip(df["regex"], df["ISO3"], df["name_short"])]
+    rows = []
+    for r, iso2, iso3, short, official in zip(df["regex"], df["ISO2"], df["ISO3"], df["name_short"], df["name_official"]):
+        words = set(re.findall(r"[a-z]+", f"{short} {official}".lower())) | {iso2.lower(), iso3.lower()}
+        if iso3 == "GBR":
+            words.add("uk")
+        rows.append((re.compile(r, re.I), iso3, short, frozenset(words)))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _country_vocabulary() -> frozenset:
+    return frozenset(w for *_, words in _country_table() for w in words)
+
+
+_COUNTRY_FILLERS = {"the", "of", "and"}
 
 
 @lru_cache(maxsize=50_000)
 def country_code(name: str) -> str | None:
-    """ISO3 code of a country name, common name or code ("UK", "Britain", "U.S." …); None otherwise."""
+    """ISO3 code of a country name, common name or code ("UK", "Britain", "U.S." …); None otherwise.
+
+    The name must match the country's regular expression in country_converter's data *and*
+    consist of words of that country's names or codes, so "Tate Britain", "Air China" or
+    "KGB" (which the expressions alone would take for countries) are not countries.
+    """
     key = normalize(name)
-    if not key or len(key.split()) > 4 or _NOT_COUNTRY.fullmatch(key):
-        return None
     if key in _EXTRA_COUNTRY:
         return _EXTRA_COUNTRY[key]
-    hits = {iso3 for rx, iso3, _ in _country_table() if rx.fullmatch(key)}
+    words = set(key.replace(".", "").split()) - _COUNTRY_FILLERS
+    if not words or len(key.split()) > 5 or _NOT_COUNTRY.fullmatch(key) or not words <= _country_vocabulary():
+        return None
+    hits = {iso3 for rx, iso3, _, vocab in _country_table() if words <= vocab and rx.fullmatch(key)}
     return hits.pop() if len(hits) == 1 else None
 
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    return {iso3: short for _, iso3, short in _country_table()}
+    return {iso3: short for _, iso3, short, _ in _country_table()}
 
 
 @lru_cache(maxsize=10_000)
@@ -202,9 +224,14 @@ def person_parts(name: str) -> tuple[str, str, str]:
     words = clean.split()
     if not words:
         return "other", clean, ""
-    h = HumanName(" ".join(w.capitalize() for w in words))
-    title = normalize(h.title).replace(".", "")
-    parts = [normalize(p).replace(".", "") for p in (h.first, h.middle, h.last)]
+    if len(words) == 1:
+        return "bare", words[0], words[0]
+    if _plain_name(tuple(words)):  # no title, suffix, particle or conjunction: nameparser would split it the same way
+        title, parts = "", [w.replace(".", "") for w in words]
+    else:
+        h = HumanName(" ".join(w.capitalize() for w in words))
+        title = normalize(h.title).replace(".", "")
+        parts = [normalize(p).replace(".", "") for p in (h.first, h.middle, h.last)]
     parts = [p for p in parts if p]
     if title in OTHER_TITLES or (title and title not in BARE_TITLES and len(parts) <= 1):
         return "other", clean, ""
@@ -212,8 +239,24 @@ def person_parts(name: str) -> tuple[str, str, str]:
         return "bare", parts[0], parts[0]
     if not parts:
         return "other", clean, ""
-    suffix_less = " ".join(parts)
-    return "full", suffix_less, normalize(h.last).replace(".", "") or parts[-1]
+    return "full", " ".join(parts), parts[-1]
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> frozenset:
+    """Titles, suffixes, particles and conjunctions nameparser knows (lower case)."""
+    from nameparser.config import CONSTANTS
+
+    out = set()
+    for group in (CONSTANTS.titles, CONSTANTS.suffix_acronyms, CONSTANTS.suffix_not_acronyms, CONSTANTS.prefixes,
+                  CONSTANTS.conjunctions):
+        out.update(str(w).lower().replace(".", "") for w in group)
+    return frozenset(out)
+
+
+def _plain_name(words: tuple[str, ...]) -> bool:
+    vocab = _name_words()
+    return len(words) <= 4 and not any(w.replace(".", "") in vocab or "," in w for w in words)
 
 
 def _acronym(text: str) -> str | None:
@@ -385,9 +428,13 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     if "surname" in signals and "person" in signals:
         profile: dict[str, tuple] = {}
 
+        root_articles: dict[str, set[str]] = defaultdict(set)
+        for k2, arts2 in key_articles.items():
+            root_articles[uf.find(k2)] |= arts2
+
         def cand_profile(c: str):
             if c not in profile:
-                arts = key_articles[c]
+                arts = root_articles[c]
                 co = Counter(k for a in arts for k in art_keys[a] if k != c)
                 topics = Counter(topic_of.get(a) for a in arts)
                 outlets = Counter(outlet_of.get(a) for a in arts)
@@ -396,13 +443,26 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                               outlets.most_common(1)[0][0] if outlets else None, dates[len(dates) // 2] if dates else None)
             return profile[c]
 
+        with_middle: dict[tuple, set[str]] = defaultdict(set)  # (first, last) -> full names with a middle name
+        for k in set(unit_entity_key):
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) >= 3:
+                with_middle[(words[0], words[-1])].add(k)
+        for k in sorted(set(unit_entity_key)):  # "George Bush" = the one "George X. Bush" the corpus names
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) == 2 and len(with_middle.get((words[0], words[1]), ())) == 1:
+                uf.union(k, next(iter(with_middle[(words[0], words[1])])))
         for i, (a, k) in enumerate(zip(units["article_id"], unit_entity_key)):
-            if not k.startswith("name:") or " " in k[5:] or vote(k) != "PERSON":
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) == 2 and len(with_middle.get((words[0], words[1]), ())) > 1:
+                cands = sorted({uf.find(c) for c in with_middle[(words[0], words[1])]})
+            elif k.startswith("name:") and " " not in k[5:] and vote(k) == "PERSON":
+                cands = sorted({uf.find(c) for c in surnames.get(k[5:], ())})
+            else:
                 continue
-            cands = sorted(surnames.get(k[5:], ()))
             if not cands:
                 continue
-            here = [c for c in cands if c in art_keys[a]]
+            here = sorted({uf.find(c) for c in art_keys[a]} & set(cands))
             if len(here) == 1:
                 unit_target[i] = here[0]
                 continue
@@ -417,7 +477,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                 d = date_of.get(a)
                 if median is not None and pd.notna(d) and abs((d - median).days) <= 365:
                     s += 1
-                s += SURNAME_PRIOR * math.log(1 + len(key_articles[c]))
+                s += SURNAME_PRIOR * math.log(1 + len(root_articles[c]))
                 scores.append((s, c))
             scores.sort(key=lambda sc: (-sc[0], sc[1]))
             (s1, c1), (s2, _) = scores[0], scores[1]
@@ -434,16 +494,15 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
 
         blocks: dict[tuple, list[str]] = defaultdict(list)
         for key in sorted(set(unit_entity_key)):
-            kind, _, rest = key.partition(":")
-            words = rest.split()
-            if len(words) >= 2 and kind in ("person", "name"):
-                blocks[(kind, words[0], len(words))].append(key)
+            words = key[7:].split() if key.startswith("person:") else []
+            if len(words) >= 2 and vote(key) == "PERSON":
+                blocks[(words[0], len(words))].append(key)
         for block in blocks.values():
-            if len(block) < 2 or len(block) > 200:
+            if len(block) < 2 or len(block) > 500:
                 continue
             for i, k1 in enumerate(block):
                 for k2 in block[i + 1:]:
-                    if fuzz.ratio(k1, k2) >= FUZZY_MIN and vote(k1) == vote(k2):
+                    if fuzz.ratio(k1[7:], k2[7:]) >= FUZZY_MIN:
                         co1 = {k for a in key_articles[k1] for k in art_keys[a]} - {k1}
                         co2 = {k for a in key_articles[k2] for k in art_keys[a]} - {k2}
                         if len(co1 & co2) >= FUZZY_MIN_SHARED:
@@ -469,38 +528,38 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     out_ids = pd.Series([ids[g] for g in mention_final], index=entities.index, dtype="str")
 
     # --- index -------------------------------------------------------------------------------
-    df = pd.DataFrame({"g": mention_final, "alias": ents["text"].map(_display).to_numpy(),
-                       "article_id": ents["article_id"].to_numpy(), "entity": ents["entity"].to_numpy()})
-    entity_names = df.groupby(["g", "entity"], sort=True).size()
-    full_names: dict[str, list] = {}
-    for g, cnt in entity_names.groupby(level=0, sort=True):
-        full_names[g] = sorted(cnt.droplevel(0).items(), key=lambda kv: (-kv[1], kv[0]))
-    dates = df["article_id"].map(date_of) if date_of else pd.Series(pd.NaT, index=df.index)
-    df["date"] = pd.to_datetime(dates)
-    rows = []
-    alias_counts = df.groupby(["g", "alias"], sort=True).size()
-    per_g = df.groupby("g", sort=True).agg(mentions=("alias", "size"), articles=("article_id", "nunique"),
-                                          first_date=("date", "min"), last_date=("date", "max"))
+    aliases_of: dict[str, Counter] = defaultdict(Counter)
+    entities_of: dict[str, Counter] = defaultdict(Counter)
+    articles_of: dict[str, set] = defaultdict(set)
+    for g, text, ent, art in zip(mention_final, ents["text"].to_numpy(), ents["entity"].to_numpy(), ents["article_id"].to_numpy()):
+        aliases_of[g][text] += 1
+        entities_of[g][ent] += 1
+        articles_of[g].add(art)
+    display = {t: _display(t) for t in {t for c in aliases_of.values() for t in c}}
     country_of_key = {}
     for k, iso in zip(final_key, units["country"]):
         if iso:
             country_of_key.setdefault(k, iso)
-    for g, aliases in alias_counts.groupby(level=0, sort=True):
-        counts = aliases.droplevel(0).sort_index()
+    rows = []
+    for g in sorted(aliases_of):
+        counts: Counter = Counter()
+        for t, n in aliases_of[g].items():
+            counts[display[t]] += n
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         if g.startswith("country:"):
             name = _country_names().get(g[8:], ordered[0][0])
             iso = g[8:]
         else:
-            name = _canonical_name(full_names[g] + ordered, key_type[g])
+            full = sorted(entities_of[g].items(), key=lambda kv: (-kv[1], kv[0]))
+            name = _canonical_name(full + ordered, key_type[g])
             iso = country_of_key.get(g, "")
-        p = per_g.loc[g]
+        dates = [d for d in (date_of.get(a) for a in articles_of[g]) if d is not None and pd.notna(d)]
         rows.append({
             "entity_id": ids[g], "name": name, "type": key_type[g], "key": g,
             "aliases": "; ".join(f"{a} ({n})" for a, n in ordered), "n_aliases": len(ordered),
-            "mentions": int(p["mentions"]), "articles": int(p["articles"]),
-            "first_date": p["first_date"], "last_date": p["last_date"], "country": iso,
-            "ambiguous": g in ambiguous,
+            "mentions": sum(counts.values()), "articles": len(articles_of[g]),
+            "first_date": min(dates) if dates else pd.NaT, "last_date": max(dates) if dates else pd.NaT,
+            "country": iso, "ambiguous": g in ambiguous,
         })
     index = pd.DataFrame(rows, columns=INDEX_COLUMNS)
     index = index.sort_values(["mentions", "name", "entity_id"], ascending=[False, True, True], kind="stable").reset_index(drop=True)

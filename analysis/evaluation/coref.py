@@ -77,6 +77,8 @@ class MentionInfo:
     start: int  # first token index in the document
     is_name: bool
     name: tuple[str, ...] = ()  # normalized proper-noun words up to the head ("betty", "ford", "center")
+    head_i: int = -1  # head token position in the parse of the document
+    link_i: int = -1  # the token this head is an appositive of or, after a copula, the subject's ("X, the actress"; "X is the actress")
 
 
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
@@ -86,6 +88,17 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 def _norm(word: str) -> str:
     """Lower case, without a possessive ending or edge punctuation and quotes ("Lohan's" → "lohan")."""
     return _EDGE.sub("", _POSSESSIVE.sub("", word.strip().lower()))
+
+
+def _linked(head) -> int:
+    """The token an appositive head refers to, or the subject of a copula whose attribute this head is."""
+    if head.dep_ == "appos":
+        return head.head.i
+    if head.dep_ == "attr" and head.head.lemma_ == "be":
+        subj = [c for c in head.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subj:
+            return subj[0].i
+    return -1
 
 
 def _head(toks):
@@ -141,7 +154,7 @@ def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[Me
         infos.append(MentionInfo(
             index=n, doc=m.doc, head=head.text, lemma=lem, pos=head.pos_, tag=head.tag_, ner=head.ent_type_,
             text=m.text, words=tuple(t.text.lower() for t in toks), sent=m.sentence, start=m.tokens[0],
-            is_name=head.pos_ == "PROPN", name=name or (lem,)))
+            is_name=head.pos_ == "PROPN", name=name or (lem,), head_i=head.i, link_i=_linked(head)))
     return infos
 
 
@@ -194,7 +207,9 @@ def _is_person(m: MentionInfo) -> bool:
     return m.ner == "PERSON" or m.lemma in PERSON_PRONOUNS
 
 
-def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, names: bool = False) -> list[int]:
+def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, names: bool = False,
+                    nominal_cluster: dict[str, int] | None = None, appositives: bool = False,
+                    acronyms: bool = True) -> list[int]:
     """The resolver of the module docstring: within each document, then across documents."""
     uf = _Union(len(infos))
     by_doc: dict[str, list[MentionInfo]] = defaultdict(list)
@@ -220,6 +235,13 @@ def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, na
                     break
                 if w not in PERSON_PRONOUNS | PLURAL_PRONOUNS | NEUTER_PRONOUNS:
                     break
+    if appositives:
+        for ms in by_doc.values():
+            at = {m.head_i: m for m in ms}
+            for m in ms:
+                other = at.get(m.link_i)
+                if other is not None and other.index != m.index and not _is_time(m) and not _is_time(other):
+                    uf.union(m.index, other.index)
     # across documents (and within one): same head lemma of the non-pronoun mentions; names
     # by compatible full names (below)
     keys: dict[tuple, int] = {}
@@ -227,7 +249,7 @@ def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, na
     for m in infos:
         if m.pos == "PRON":
             continue
-        key = (doc_cluster[m.doc], m.lemma)
+        key = (doc_cluster[m.doc], m.lemma) if m.is_name or nominal_cluster is None else ("n", nominal_cluster[m.doc], m.lemma)
         if m.is_name and names:
             groups[key].append(m)
             continue
@@ -235,6 +257,18 @@ def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, na
             uf.union(m.index, keys[key])
         else:
             keys[key] = m.index
+    if acronyms:  # "AP" joins the one multi-word name of its document cluster with initials A. P.
+        spelled: dict[tuple, set[int]] = defaultdict(set)
+        for m in infos:
+            words = [w for w in m.text.replace("-", " ").split() if w[:1].isalpha() and w.lower() not in ("the", "of", "and", "for")]
+            if m.is_name and len(words) >= 2 and all(w[:1].isupper() for w in words):
+                spelled[(doc_cluster[m.doc], "".join(w[0] for w in words).upper())].add(m.index)
+        for m in infos:
+            letters = m.head.replace(".", "")
+            if m.is_name and 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper():
+                full = spelled.get((doc_cluster[m.doc], letters), set())
+                if full and len({uf.find(i) for i in full}) == 1:
+                    uf.union(m.index, min(full))
     for key, ms in groups.items():
         links = _name_links(ms)
         if links is None:  # one entity under this head word: with the nominals of the same head
