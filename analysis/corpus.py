@@ -11,7 +11,8 @@ the same inputs with the same ``partition_size`` are byte-identical)::
 
     OUT/articles.parquet   one row per article (doc_id, path, topic, title, counts, mean scores)
     OUT/sentences.parquet  sentence sentiment (analysis.sentiment.sentence_sentiment)
-    OUT/entities.parquet   name mentions (analysis.entities.entity_mentions)
+    OUT/entities.parquet   name mentions (analysis.entities.entity_mentions) and their corpus-wide entity_id
+    OUT/entity_index.parquet  one row per corpus entity: name, type, aliases, counts (analysis.identity)
     OUT/timexes.parquet    temporal expressions (analysis.chronology.timeline)
     OUT/quotes.parquet     direct quotations with speaker and cue (analysis.quotes.quotes)
     OUT/errors.parquet     path, error: articles that could not be read or analysed

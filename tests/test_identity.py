@@ -149,3 +149,75 @@ def test_each_signal_can_be_switched_off(corpus):
         no_surname[ents["text"] == "Tony Blair"].iloc[0]
     with pytest.raises(ValueError):
         resolve_identity(ents, articles, signals={"telepathy"})
+
+
+# --- BBC (shared data) -----------------------------------------------------------------------
+
+#: Names whose articles make the BBC subset the test runs the corpus on (every article naming one).
+BBC_SUBSET_NAMES = ("Yukos", "Oscar", "Cherie Blair", "Mrs Blair", "Tony Bland", "Kate Bush", "George W Bush",
+                    "Serena Williams", "Robbie Williams", "Clive Owen", "Michael Owen", "Hewitt", "Ray Charles",
+                    "Prince Charles", "Tate Britain", "Little Britain", "Great Britain", "United Kingdom")
+
+
+@pytest.fixture(scope="session")
+def bbc(tmp_path_factory):
+    """The BBC corpus tables with the identity pass: from ``$ANALYSIS_BBC_CORPUS`` (a folder a full
+    ``python -m analysis corpus`` run wrote) when set, else a corpus run over the articles naming
+    :data:`BBC_SUBSET_NAMES` (about 200 articles)."""
+    import os
+    import shutil
+
+    from analysis.corpus import load_corpus, run_corpus
+    from analysis.identity import write_identity
+
+    given = os.environ.get("ANALYSIS_BBC_CORPUS")
+    out = tmp_path_factory.mktemp("bbc-identity")
+    if given:
+        for name in ("articles", "entities", "sentences", "timexes", "quotes", "errors"):
+            shutil.copy(Path(given) / f"{name}.parquet", out / f"{name}.parquet")
+        write_identity(out)
+    else:
+        if not BBC.is_dir():
+            pytest.skip("BBC News not available in ../shared/data/bbc-news")
+        files = sorted(p for p in BBC.rglob("*.txt") if any(n in p.read_text(encoding="latin-1") for n in BBC_SUBSET_NAMES))
+        run_corpus(files, out, partition_size=25)
+    return load_corpus(out)
+
+
+def _bbc_id(tables, text: str) -> str:
+    ents = tables["entities"]
+    return ents.loc[ents["text"] == text, "entity_id"].value_counts().index[0]
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_bbc_targets(bbc):
+    by_id = bbc["entity_index"].set_index("entity_id")
+    one = lambda *texts: {_bbc_id(bbc, t) for t in texts}  # noqa: E731 - the most frequent id of each surface form
+    us, uk = one("US", "United States", "America"), one("UK", "Britain", "United Kingdom", "Great Britain")
+    blair = one("Tony Blair", "Blair", "Mr Blair")
+    assert len(us) == 1 and len(uk) == 1 and len(blair) == 1
+    assert by_id.loc[blair.pop(), "name"] == "Tony Blair"
+    assert by_id.loc[_bbc_id(bbc, "Yukos"), "type"] == "ORG"
+    oscar = one("Oscar", "Oscars")
+    assert len(oscar) == 1 and by_id.loc[oscar.pop(), "type"] != "PERSON"
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.parametrize("a, b, why", [
+    ("Tony Blair", "Cherie Blair", "surname: both named in full"),
+    ("Tony Blair", "Mrs Blair", "surname: Mrs is not the bare surname"),
+    ("Tony Blair", "Tony Bland", "fuzzy: ratio 80 < 90"),
+    ("George W Bush", "Kate Bush", "surname: both named in full"),
+    ("Serena Williams", "Robbie Williams", "surname: both named in full"),
+    ("Michael Owen", "Clive Owen", "surname: both named in full"),
+    ("Lleyton Hewitt", "Patricia Hewitt", "surname: both named in full"),
+    ("Ray Charles", "Prince Charles", "a royal title keeps the whole name"),
+    ("UK", "Tate Britain", "country: 'tate' is no word of the United Kingdom's names"),
+    ("UK", "Little Britain", "country: 'little' is no word of its names"),
+    ("UK", "England", "country: England stays itself"),
+    ("UK", "British", "demonym: linked, not merged"),
+])
+def test_bbc_non_merges(bbc, a, b, why):
+    assert _bbc_id(bbc, a) != _bbc_id(bbc, b), why
