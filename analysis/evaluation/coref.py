@@ -12,20 +12,26 @@ MUC, B³, CEAF-e (recall, precision, F1, in %) and CoNLL F1 (their mean), comput
 each for all entity mentions and for name mentions only (the head is a proper noun: the gold
 and the response clusterings restricted to those mentions).
 
-The resolver works in three steps, each without gold types or gold document topics:
+The resolver works in three steps, without gold types or gold document topics:
 
 1. **Document clusters.** TF-IDF vectors of every document's full text (content words),
-   agglomerative clustering (cosine, average linkage, distance threshold ``DOC_THRESHOLD``):
+   agglomerative clustering (cosine, average linkage, distance threshold ``DOC_THRESHOLD``,
+   chosen on the train and dev topics: it finds the topics, not the two sub-topics of each):
    mentions in different clusters are never merged.
-2. **Within a document.** A pronoun joins the nearest preceding mention that agrees with it
-   (person pronouns: a name the parser tags PERSON or a person-denoting head; plural pronouns:
-   a plural or organisation head; *it*/*its*: the nearest non-person, non-time mention); a
-   name joins the earlier name whose last word it shares; a definite nominal whose head is a
-   role of a person ("the actress") joins the document's most prominent PERSON name when the
-   sentence encoder finds the nominal's sentence close enough to that name's.
-3. **Across documents, within a document cluster.** Within-document chains are merged when
-   their representative (the longest name, else the first nominal) has the same head lemma,
-   or, for names, when one's full name ends with the other's.
+2. **Within a document.** A third-person pronoun joins the nearest preceding non-pronoun
+   mention that agrees with it (he/she: a head the parser tags PERSON; they: a plural or
+   ORG/NORP head; it: a mention that is neither a person nor a time); a pronoun left
+   unresolved joins the same pronoun elsewhere in its document (every "I" of a document is
+   one speaker).
+3. **Across documents, within a document cluster.** Mentions with the same head lemma (the
+   syntactic head; a preposition hands over to its object: "in India" → India) are one
+   entity, as in the baseline; an acronym name ("AP") joins the one multi-word name of its
+   cluster whose initials it spells ("Associated Press").
+
+Switches measured on train/dev and left off (they did not help there): ``names`` (split person
+names sharing a surname but not a first name: ``--name-variants``), ``appositives`` ("X, the
+actress"), ``nominal_cluster`` (finer document clusters for common nouns),
+``times_in_document``. The sentence encoder is not used.
 
 ``--predictions FILE`` writes one JSON line per mention (``doc``, ``m_id``, ``cluster``,
 ``gold``) for independent re-scoring.
@@ -52,6 +58,11 @@ PLURAL_PRONOUNS = {"they", "them", "their", "theirs", "themselves"}
 NEUTER_PRONOUNS = {"it", "its", "itself"}
 SPEAKER_PRONOUNS = {"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves", "you", "your", "yours"}
 RELATIVE_PRONOUNS = {"who", "whom", "whose", "which", "that"}
+_PRONOUN_CLASS = {w: c for c, ws in {
+    "he": ("he", "him", "his", "himself"), "she": ("she", "her", "hers", "herself"),
+    "they": ("they", "them", "their", "theirs", "themselves"), "it": ("it", "its", "itself"),
+    "i": ("i", "me", "my", "mine", "myself"), "we": ("we", "us", "our", "ours", "ourselves"),
+    "you": ("you", "your", "yours", "yourself")}.items() for w in ws}
 TIME_WORDS = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday", "tomorrow",
     "tonight", "morning", "afternoon", "evening", "night", "week", "weekend", "month", "year", "day", "hour", "minute",
@@ -209,7 +220,7 @@ def _is_person(m: MentionInfo) -> bool:
 
 def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, names: bool = False,
                     nominal_cluster: dict[str, int] | None = None, appositives: bool = False,
-                    acronyms: bool = True) -> list[int]:
+                    acronyms: bool = True, pronoun_groups: bool = True, times_in_document: bool = False) -> list[int]:
     """The resolver of the module docstring: within each document, then across documents."""
     uf = _Union(len(infos))
     by_doc: dict[str, list[MentionInfo]] = defaultdict(list)
@@ -217,24 +228,26 @@ def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, na
         by_doc[m.doc].append(m)
     for ms in by_doc.values():
         ms.sort(key=lambda m: (m.start, m.index))
+        unresolved: dict[str, int] = {}
         for k, m in enumerate(ms):
             if m.pos != "PRON":
                 continue
             w = m.lemma
+            resolved = False
             for prev in reversed(ms[:k]):
                 if prev.pos == "PRON":
                     continue
-                if w in PERSON_PRONOUNS and _is_person(prev):
+                if (w in PERSON_PRONOUNS and _is_person(prev)) \
+                        or (w in PLURAL_PRONOUNS and (prev.tag in ("NNS", "NNPS") or prev.ner in ("ORG", "NORP"))) \
+                        or (w in NEUTER_PRONOUNS and not _is_person(prev) and not _is_time(prev)):
                     uf.union(m.index, prev.index)
-                    break
-                if w in PLURAL_PRONOUNS and (prev.tag in ("NNS", "NNPS") or prev.ner in ("ORG", "NORP")):
-                    uf.union(m.index, prev.index)
-                    break
-                if w in NEUTER_PRONOUNS and not _is_person(prev) and not _is_time(prev):
-                    uf.union(m.index, prev.index)
+                    resolved = True
                     break
                 if w not in PERSON_PRONOUNS | PLURAL_PRONOUNS | NEUTER_PRONOUNS:
                     break
+            if not resolved and pronoun_groups:  # the same unresolved pronoun within a document: one referent
+                cls = _PRONOUN_CLASS.get(w, w)
+                uf.union(m.index, unresolved.setdefault(cls, m.index))
     if appositives:
         for ms in by_doc.values():
             at = {m.head_i: m for m in ms}
@@ -250,6 +263,8 @@ def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, na
         if m.pos == "PRON":
             continue
         key = (doc_cluster[m.doc], m.lemma) if m.is_name or nominal_cluster is None else ("n", nominal_cluster[m.doc], m.lemma)
+        if times_in_document and _is_time(m):
+            key = ("t", m.doc, m.lemma)
         if m.is_name and names:
             groups[key].append(m)
             continue
