@@ -82,21 +82,22 @@ import pandas as pd
 #: Every signal; ``resolve_identity(..., signals=...)`` switches them off one by one for ablation.
 SIGNALS = ("surface", "country", "company", "person", "surname", "acronym", "plural", "fuzzy")
 
-#: Columns of the ``entity_index`` table, in order.
-INDEX_COLUMNS = [
-    "entity_id",  # stable id: hash of the canonical key
-    "name",  # canonical name: the most frequent full form
-    "type",  # one type by corpus-wide vote (PERSON, ORG, GPE, LOC, NORP, EVENT, ...)
-    "key",  # canonical key the id is derived from ("country:GBR", "person:tony blair", "name:yukos")
-    "aliases",  # surface forms seen with their counts, most frequent first: "US (1405); United States (162)"
-    "n_aliases",  # number of distinct surface forms
-    "mentions",  # name mentions in the corpus
-    "articles",  # articles mentioning it
-    "first_date",  # earliest publication date of those articles (null when none is dated)
-    "last_date",  # latest publication date
-    "country",  # ISO3 code: the country itself (GPE) or the one a demonym refers to (NORP); "" otherwise
-    "ambiguous",  # a bare surname that context could not attach to one of several full names
-]
+#: The ``entity_index`` table: (column, Arrow type, meaning), in order; declared once here.
+INDEX_TABLE = (
+    ("entity_id", "string", "stable id: hash of the canonical key (entity_id())"),
+    ("name", "string", "canonical name: the most frequent full form"),
+    ("type", "string", "one type by corpus-wide vote (PERSON, ORG, GPE, LOC, NORP, EVENT, ...)"),
+    ("key", "string", "canonical key the id is derived from (country:GBR, person:tony blair, name:yukos)"),
+    ("aliases", "string", "surface forms seen with their counts, most frequent first: 'US (1509); United States (58)'"),
+    ("n_aliases", "int64", "number of distinct surface forms"),
+    ("mentions", "int64", "name mentions in the corpus"),
+    ("articles", "int64", "articles mentioning it"),
+    ("first_date", "timestamp", "earliest publication date of those articles (null when none is dated)"),
+    ("last_date", "timestamp", "latest publication date of those articles"),
+    ("country", "string", "ISO3 code: the country itself (GPE) or the one a demonym refers to (NORP); '' otherwise"),
+    ("ambiguous", "bool", "a bare surname that context could not attach to one of several full names"),
+)
+INDEX_COLUMNS = [c for c, _, _ in INDEX_TABLE]
 
 #: Context score of a bare surname's candidates: the best must lead the runner-up by this much ...
 SURNAME_MIN_GAP = 1.0
@@ -586,12 +587,11 @@ def _canonical_name(ordered: list[tuple[str, int]], type_: str) -> str:
 
 
 def index_schema():
+    """Arrow schema of the ``entity_index`` table (:data:`INDEX_TABLE`)."""
     import pyarrow as pa
 
-    s, i = pa.string(), pa.int64()
-    return pa.schema([("entity_id", s), ("name", s), ("type", s), ("key", s), ("aliases", s), ("n_aliases", i),
-                      ("mentions", i), ("articles", i), ("first_date", pa.timestamp("us")),
-                      ("last_date", pa.timestamp("us")), ("country", s), ("ambiguous", pa.bool_())])
+    types = {"string": pa.string(), "int64": pa.int64(), "timestamp": pa.timestamp("us"), "bool": pa.bool_()}
+    return pa.schema([(c, types[t]) for c, t, _ in INDEX_TABLE])
 
 
 def write_identity(corpus_dir: str | Path, *, signals: Iterable[str] = SIGNALS) -> dict:
