@@ -38,7 +38,9 @@ Signals, each switchable (``signals=``) so it can be measured on its own:
 ``fuzzy``
     Spelling variants of full person names ("Muammar Gaddafi"/"Muammar Qaddafi",
     ``rapidfuzz`` ratio ≥ :data:`FUZZY_MIN`) within a block of the same first name and number
-    of words ("Tony Bland" is not "Tony Blair": ratio 80), only with supporting context: the two names share at least :data:`FUZZY_MIN_SHARED`
+    of words, differing in the surname only, by one edit (two for surnames of 7 letters or
+    more: "Richard Eyre" is not "Richard Gere", "Tony Bland" not "Tony Blair"), only with
+    supporting context: the two names share at least :data:`FUZZY_MIN_SHARED`
     co-mentioned entities.
 
 **Type vote.** Every entity gets one type: the corpus-wide majority of its mentions' labels,
@@ -492,6 +494,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     # --- fuzzy spelling variants of multi-word names ----------------------------------------
     if "fuzzy" in signals:
         from rapidfuzz import fuzz
+        from rapidfuzz.distance import DamerauLevenshtein
 
         blocks: dict[tuple, list[str]] = defaultdict(list)
         for key in sorted(set(unit_entity_key)):
@@ -503,7 +506,9 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                 continue
             for i, k1 in enumerate(block):
                 for k2 in block[i + 1:]:
-                    if fuzz.ratio(k1[7:], k2[7:]) >= FUZZY_MIN:
+                    w1, w2 = k1[7:].split(), k2[7:].split()
+                    if w1[:-1] == w2[:-1] and fuzz.ratio(k1[7:], k2[7:]) >= FUZZY_MIN \
+                            and DamerauLevenshtein.distance(w1[-1], w2[-1]) <= (1 if min(len(w1[-1]), len(w2[-1])) <= 6 else 2):
                         co1 = {k for a in key_articles[k1] for k in art_keys[a]} - {k1}
                         co2 = {k for a in key_articles[k2] for k in art_keys[a]} - {k2}
                         if len(co1 & co2) >= FUZZY_MIN_SHARED:
