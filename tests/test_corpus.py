@@ -186,11 +186,11 @@ def test_cli_writes_tables_and_renders_the_corpus_report(corpus, tmp_path):
     assert any(ln.startswith(str(corpus / "tech" / "broken.txt")) and "binary" in ln for ln in proc.stderr.splitlines()), proc.stderr
     assert {f"{n}.parquet" for n in TABLES} <= {p.name for p in out.iterdir()}
     html = (out / "corpus.html").read_text(encoding="utf-8")
-    for heading in ("Most mentioned entities", "Sentiment by topic", "Densest periods on the timeline",
-                    "Files that could not be analysed"):
+    for heading in ("Most mentioned entities", "Who is named with whom", "Sentiment by topic",
+                    "Densest periods on the timeline", "Files that could not be analysed"):
         assert heading in html
     imgs = re.findall(r"<img\b[^>]*>", html)
-    assert len(imgs) == 3 and all("data:image/png;base64," in i and 'alt="' in i for i in imgs)
+    assert len(imgs) == 4 and all("data:image/png;base64," in i and 'alt="' in i for i in imgs)
     assert "Bar chart of the 1" in html  # alt text names how many entities the chart shows
     assert "broken.txt" in html and "binary file" in html and "Traceback" not in html
 
@@ -203,8 +203,9 @@ def test_cli_names_a_missing_corpus_in_one_line(tmp_path):
     assert len(lines) == 1 and "nope" in lines[0] and "no such file" in lines[0] and "Traceback" not in proc.stderr
 
 
-def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus():
-    from analysis.corpus.readers import corpus_aliases
+def test_readers_count_corpus_entities_by_id():
+    """Top entities and speakers count the ids of analysis.identity (bare surnames under the full name)."""
+    from analysis.corpus.identity import resolve_identity
 
     def rows(article, text, entity, label="PERSON"):
         return {"article_id": article, "start": 0, "end": len(text), "text": text, "label": label, "entity": entity,
@@ -219,14 +220,16 @@ def test_bare_surnames_merge_with_the_full_name_they_stand_for_across_the_corpus
         rows("d1", "Jones", "Jones", "ORG"),
         rows("e1", "Mr Radcliffe", "Mr Radcliffe"), rows("e2", "Mrs Radcliffe", "Mrs Radcliffe"),  # Mrs: maybe the spouse
     ])
-    assert corpus_aliases(entities) == {"Radcliffe": "Paula Radcliffe"}
     articles = pd.DataFrame({"article_id": sorted(set(entities["article_id"])), "topic": "sport"})
-    tables = {"entities": entities, "articles": articles}
+    without_ids = top_entities({"entities": entities, "articles": articles}, n=20)
+    assert "Radcliffe" in without_ids["entity"].tolist()  # a folder without the identity pass: per-article names
+    entities["entity_id"], index = resolve_identity(entities, articles)
+    tables = {"entities": entities, "articles": articles, "entity_index": index}
     merged = top_entities(tables, n=20).set_index("entity")
     assert merged.loc["Paula Radcliffe", "mentions"] == 5 and merged.loc["Paula Radcliffe", "articles"] == 4
     assert "Radcliffe" not in merged.index and "Mr Radcliffe" not in merged.index
-    assert "Mrs Radcliffe" in merged.index and "Brown" in merged.index
-    assert "Radcliffe" in top_entities(tables, n=20, merge_aliases=False)["entity"].tolist()
+    assert "Mrs Radcliffe" in merged.index and "Brown" in merged.index  # two Browns named in full: stays bare
+    assert merged.loc["Kelly Holmes", "mentions"] == 2  # the only Holmes the corpus names in full
 
     # quotations: the bare surname's quote counts for the full name; unattributed ones are left out
     from analysis.corpus.readers import quote_summary, top_speakers

@@ -1,16 +1,15 @@
 """Reading a corpus folder: the tables of :func:`analysis.corpus.runner.run_corpus` and the summaries
-the corpus notebook shows (rankings with corpus-wide name merging, sentiment by topic, densest periods).
+the corpus notebook shows (rankings of corpus-wide entities (analysis.corpus.identity), sentiment by topic, densest periods).
 
 Plots and their alt texts: :mod:`analysis.corpus.plots`.
 """
 from __future__ import annotations
 
-import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from ..articles.entities import name_key
 from ..errors import ParameterError
 from .tables import TABLE_NAMES
 
@@ -26,7 +25,10 @@ def load_corpus(corpus_dir: str | Path) -> dict[str, pd.DataFrame]:
     if missing:
         raise ParameterError(f"{folder}: not a corpus folder (missing {', '.join(m + '.parquet' for m in missing)}); "
                              "run `python -m analysis corpus INPUT... --out DIR` first")
-    return {n: pd.read_parquet(folder / f"{n}.parquet") for n in TABLE_NAMES}
+    tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in TABLE_NAMES}
+    if (folder / "entity_index.parquet").exists():  # analysis.corpus.identity (older folders have none)
+        tables["entity_index"] = pd.read_parquet(folder / "entity_index.parquet")
+    return tables
 
 
 def with_topic(df: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
@@ -34,56 +36,14 @@ def with_topic(df: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     return df.merge(articles[["article_id", "topic"]], on="article_id", how="left")
 
 
-_MR = re.compile(r"Mr\.?\s+(\S+)")
-
-
-def _bare_name(entity: str) -> str | None:
-    """The bare name a PERSON entity is ("Blair", "Mr Blair" → "Blair"), None for a full name."""
-    m = _MR.fullmatch(entity)
-    return m.group(1) if m else (None if " " in entity else entity)
-
-
-def merged_name(entity: str, aliases: dict[str, str]) -> str:
-    """A PERSON entity under its corpus-wide full name (:func:`corpus_aliases`), else as it is."""
-    bare = _bare_name(entity)
-    return aliases.get(bare, entity) if bare else entity
-
-
-def corpus_aliases(entities: pd.DataFrame, *, min_share: float = 0.8, min_articles: int = 2) -> dict[str, str]:
-    """Bare surnames or first names → the one full name they stand for across the corpus.
-
-    Within an article "Radcliffe" joins "Paula Radcliffe" when the article spells the name out
-    (:func:`analysis.articles.entities.resolve_aliases`); an article that only says "Radcliffe" keeps it
-    bare. Across the corpus, such a bare PERSON name is mapped to the full name it was
-    resolved to in at least ``min_share`` of the articles (and ``min_articles`` articles) that
-    resolved it; a name that stands for several people ("Brown") stays as it is. "Mr Blair"
-    counts as the bare "Blair" (:func:`merged_name`); "Mrs"/"Ms" names are left alone, since
-    they may name a spouse.
-
-    Args:
-        entities: the ``entities`` table of a corpus run.
-
-    Returns:
-        ``{bare name: full name}``.
-    """
-    people = entities[entities["entity_label"] == "PERSON"]
-    if people.empty:
-        return {}
-    keys = people["text"].map(name_key)
-    single = ~keys.str.contains(" ", regex=False)
-    bare_of = people["entity"].map(_bare_name)
-    full = bare_of.isna()
-    resolved = pd.DataFrame({"article_id": people["article_id"], "key": keys, "entity": people["entity"]})[single & full]
-    counts = resolved.drop_duplicates().groupby(["key", "entity"], sort=True).size()
-    bare = set(bare_of.dropna())
-    mapping = {}
-    for key, grp in counts.groupby(level=0, sort=True):
-        if key not in bare:
-            continue
-        best, n = grp.idxmax()[1], int(grp.max())
-        if n >= min_articles and n / grp.sum() >= min_share:
-            mapping[key] = best
-    return mapping
+def _identified(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], name: str, label: str) -> pd.DataFrame:
+    """Rows with an ``entity_id`` (:mod:`analysis.corpus.identity`) under the corpus canonical name and type."""
+    index = tables.get("entity_index")
+    if index is None or "entity_id" not in rows:
+        return rows  # a folder written before the identity pass: per-article names
+    idx = index.set_index("entity_id")
+    rows = rows[rows["entity_id"].notna()]
+    return rows.assign(**{name: rows["entity_id"].map(idx["name"]), label: rows["entity_id"].map(idx["type"])})
 
 
 def _ranked(rows: pd.DataFrame, keys: list[str], *, label: str, count: str, n: int, **extra) -> pd.DataFrame:
@@ -99,33 +59,59 @@ def _ranked(rows: pd.DataFrame, keys: list[str], *, label: str, count: str, n: i
     return (agg.groupby("topic", sort=True).head(n) if len(keys) > 1 else agg.head(n)).reset_index(drop=True)
 
 
-def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False,
-                 merge_aliases: bool = True) -> pd.DataFrame:
+def top_entities(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False) -> pd.DataFrame:
     """Most mentioned entities: ``entity``, ``entity_label``, ``mentions``, ``articles`` (and ``topic``).
+
+    Entities are the corpus-wide ones of :mod:`analysis.corpus.identity` ("US", "United States" and
+    "America" are one row, under its canonical name and voted type) when the folder has them.
 
     Args:
         n: how many (with ``by_topic``: how many per topic folder).
         by_topic: rank within each topic folder.
-        merge_aliases: count bare surnames with the full name they stand for across the
-            corpus (:func:`corpus_aliases`).
     """
-    ents = with_topic(tables["entities"], tables["articles"])
+    ents = _identified(with_topic(tables["entities"], tables["articles"]), tables, "entity", "entity_label")
     keys = ["topic", "entity"] if by_topic else ["entity"]
     if ents.empty:
         return pd.DataFrame(columns=[*keys, "entity_label", "mentions", "articles"])
-    if merge_aliases:
-        mapping = corpus_aliases(ents)
-        people = ents["entity_label"] == "PERSON"
-        ents.loc[people, "entity"] = ents.loc[people, "entity"].map(lambda e: merged_name(e, mapping))
+    if "entity_id" in ents and "entity_index" in tables:  # one row per id, even if two ids share a name
+        keys = [*keys[:-1], "entity_id"]
+        top = _ranked(ents, keys, label="entity_label", count="mentions", n=n, entity=("entity", "first"))
+        return top[[*keys[:-1], "entity", "entity_label", "mentions", "articles", "entity_id"]]
     return _ranked(ents, keys, label="entity_label", count="mentions", n=n)
+
+
+def corpus_cooccurrence(tables: dict[str, pd.DataFrame], *, top: int = 15) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Co-occurrence of the ``top`` most mentioned corpus entities, ready for
+    :func:`analysis.articles.network.plot_cooccurrence_network`.
+
+    Returns:
+        ``(pairs, frequency)``: ``source``, ``target`` (canonical names), ``sentences`` (sentences
+        naming both); ``entity``, ``family``, ``mentions`` of the top entities.
+    """
+    from ..articles.entities import TYPE_FAMILY
+
+    ranked = top_entities(tables, n=top)
+    freq = pd.DataFrame({"entity": ranked["entity"], "family": ranked["entity_label"].map(lambda t: TYPE_FAMILY.get(t, "MISC")),
+                         "mentions": ranked["mentions"]})
+    key = "entity_id" if "entity_id" in ranked else "entity"
+    ents = _identified(tables["entities"], tables, "entity", "entity_label")
+    ents = ents[ents[key].isin(set(ranked[key]))].drop_duplicates(["article_id", "sent_index", key])
+    name = dict(zip(ranked[key], ranked["entity"]))
+    pairs: Counter = Counter()
+    for _, grp in ents.groupby(["article_id", "sent_index"], sort=False):
+        ids = sorted({name[k] for k in grp[key]})
+        pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+    cooc = pd.DataFrame([(a, b, c) for (a, b), c in pairs.items()], columns=["source", "target", "sentences"])
+    cooc = cooc.sort_values(["sentences", "source", "target"], ascending=[False, True, True]).reset_index(drop=True)
+    return cooc, freq
 
 
 def top_speakers(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool = False) -> pd.DataFrame:
     """Most quoted named speakers (:mod:`analysis.articles.quotes`).
 
     Unattributed quotations and unnamed ``description`` speakers ("a spokesman", "the
-    company": a different person in every article) are left out. Bare surnames are merged
-    with the full name as in :func:`top_entities` (:func:`corpus_aliases`).
+    company": a different person in every article) are left out. A named speaker counts under
+    its corpus entity (:mod:`analysis.corpus.identity`: "Blair" and "Tony Blair" are one speaker).
 
     Returns:
         Columns (``topic``,) ``speaker``, ``speaker_type`` (PERSON, ORG, ..., ``document``,
@@ -138,9 +124,13 @@ def top_speakers(tables: dict[str, pd.DataFrame], *, n: int = 15, by_topic: bool
     q = q[(q["speaker"] != "") & (q["speaker_type"] != "description")]
     if q.empty:
         return pd.DataFrame(columns=columns)
-    mapping = corpus_aliases(tables["entities"])
-    people = q["speaker_type"] == "PERSON"
-    q.loc[people, "speaker"] = q.loc[people, "speaker"].map(lambda e: merged_name(e, mapping))
+    ents = tables["entities"]
+    if "entity_id" in ents and "entity_index" in tables:  # named speakers under their corpus entity
+        ids = ents.drop_duplicates(["article_id", "entity"]).rename(columns={"entity": "speaker"})[["article_id", "speaker", "entity_id"]]
+        q = q.merge(ids, on=["article_id", "speaker"], how="left")
+        idx = tables["entity_index"].set_index("entity_id")
+        named = q["entity_id"].notna()
+        q.loc[named, "speaker"] = q.loc[named, "entity_id"].map(idx["name"])
     return _ranked(q, keys, label="speaker_type", count="quotes", n=n, words=("words", "sum"))
 
 

@@ -11,7 +11,8 @@ the same inputs with the same ``partition_size`` are byte-identical)::
 
     OUT/articles.parquet   one row per article (doc_id, path, topic, title, counts, mean scores)
     OUT/sentences.parquet  sentence sentiment (analysis.articles.sentiment.sentence_sentiment)
-    OUT/entities.parquet   name mentions (analysis.articles.entities.entity_mentions)
+    OUT/entities.parquet   name mentions (analysis.articles.entities.entity_mentions) and their corpus-wide entity_id
+    OUT/entity_index.parquet  one row per corpus entity: name, type, aliases, counts (analysis.corpus.identity)
     OUT/timexes.parquet    temporal expressions (analysis.articles.chronology.timeline)
     OUT/quotes.parquet     direct quotations with speaker and cue (analysis.articles.quotes.quotes)
     OUT/errors.parquet     path, error: articles that could not be read or analysed
@@ -384,8 +385,12 @@ def run_corpus(
         if cluster is not None:
             cluster.close()
         settings.close()
+    from .identity import write_identity
+
+    identity = write_identity(out)  # corpus-wide entity ids from the tables just written (no parse)
     end = time.perf_counter()
     summary = {name: writers.counts[name] for name in TABLES}
+    summary.update(entity_index=identity["entity_index"], identity_seconds=identity["seconds"])
     summary.update(partitions=len(parts), seconds=round(end - start, 3),
                    startup_seconds=round(startup, 3), shutdown_seconds=round(end - done, 3),
                    driver_cpu_seconds=round(time.process_time() - cpu_start, 3),

@@ -1,0 +1,630 @@
+"""One entity across a corpus: every name mention gets a corpus-wide ``entity_id``.
+
+The corpus pass (:func:`resolve_identity`) works from the per-article results only (the
+corpus ``entities`` table: one row per name mention with its per-article canonical name
+``entity``, and the ``articles`` table for topic, outlet and date); it never re-parses. It
+works on *units* — one per (article, per-article canonical name) — and joins them by
+normalized keys (blocking: no pair of names is compared unless they share a key), so the
+cost grows with the number of distinct names, not with their pairs.
+
+Signals, each switchable (``signals=``) so it can be measured on its own:
+
+``surface``
+    Normalized surface forms: "the", possessives, edge punctuation and quotes dropped,
+    "U.S." = "US", case folded ("the United States'" → "united states").
+``country``
+    Countries by their names, common names and codes from ``country_converter``'s data
+    (its regular expressions: "UK" = "Britain" = "United Kingdom" = "Great Britain",
+    "US" = "U.S." = "United States"; plus "America" → USA, which its data does not have).
+    England, Scotland, Wales and Northern Ireland stay themselves (national teams).
+    Demonyms ("British", NORP) are *not* merged: they keep their own entity and get a
+    ``country`` attribute (ISO3) when their stem names a country ("Brit-ish" → Britain).
+``company``
+    Company legal suffixes dropped by ``cleanco`` ("Yukos Oil Company" → "Yukos Oil",
+    "Deutsche Bank AG" → "Deutsche Bank").
+``person``
+    Person names parsed by ``nameparser``: titles and suffixes dropped from the key
+    ("Mr Tony Blair" = "Tony Blair"); "Mr Blair"/"Dr Blair" count as the bare surname
+    "Blair"; "Mrs"/"Ms"/"Lady Blair" stay apart (a spouse is a different person); middle names
+    and initials are kept ("George W. Bush" ≠ "George H. W. Bush").
+``surname``
+    A bare surname joins a full name (see *Bare surnames* below).
+``acronym``
+    An acronym that the corpus spells out (articles where the per-article pass resolved
+    "WTO" to "World Trade Organization") joins that name in the articles that do not spell it
+    out, when at least 80 % of the articles that resolved it (and at least 2) agree.
+``plural``
+    A single-word non-person name joins its singular ("Oscars" → "Oscar").
+``fuzzy``
+    Spelling variants of full person names ("Muammar Gaddafi"/"Muammar Qaddafi",
+    ``rapidfuzz`` ratio ≥ :data:`FUZZY_MIN`) within a block of the same first name and number
+    of words, differing in the surname only, by one edit (two for surnames of 7 letters or
+    more: "Richard Eyre" is not "Richard Gere", "Tony Bland" not "Tony Blair"), only with
+    supporting context: the two names share at least :data:`FUZZY_MIN_SHARED`
+    co-mentioned entities.
+
+**Type vote.** Every entity gets one type: the corpus-wide majority of its mentions' labels,
+except that a single-word PERSON with no person evidence anywhere in the corpus (it is never
+the surname of a full name nor used with a title such as "Mr") takes its most frequent
+non-person label when at least 5 % of its mentions (or 3) carry one: "Yukos", tagged
+PERSON in most articles, becomes ORG.
+
+**Bare surnames.** A bare surname ("Blair", "Mr Blair") that the per-article pass left bare is
+attached, article by article, to a full name of the corpus with that surname:
+
+1. a full name with that surname in the same article (the per-article pass did not link it);
+2. else, when the corpus names exactly one person with that surname in full, that person;
+3. else (several people share the surname: "George W. Bush", "George H. W. Bush") by
+   context: each candidate scores the number of entities the article shares with the
+   candidate's articles (co-mentioned entities, weighted by 1/log of their article count),
+   plus 1 if the article's topic is the candidate's most frequent topic and 1 if its outlet is
+   the candidate's most frequent outlet, plus 1 if the article is dated within 365 days of the
+   candidate's median date, plus :data:`SURNAME_PRIOR` × log(1 + articles naming the
+   candidate in full) (a person the corpus names in 300 articles is a likelier referent than
+   one it names in 3). The best candidate wins when it leads the runner-up by at least
+   :data:`SURNAME_MIN_GAP`; otherwise the surname stays its own entity ("Bush",
+   ``ambiguous`` true in the index).
+
+**Ids.** ``entity_id`` is derived from the entity's canonical key (``"country:GBR"``,
+``"person:tony blair"``, ``"name:yukos"``): a hash, stable across runs and corpora, not a
+counter.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ..schema import Table
+
+#: Every signal; ``resolve_identity(..., signals=...)`` switches them off one by one for ablation.
+SIGNALS = ("surface", "country", "company", "person", "surname", "acronym", "plural", "fuzzy")
+
+#: The ``entity_index`` table: one row per corpus entity (declared once, :mod:`analysis.schema`).
+ENTITY_INDEX = Table.parse("entity_index", """
+    entity_id  str        stable id: hash of the canonical key (entity_id())
+    name       str        canonical name: the most frequent full form
+    type       str        one type by corpus-wide vote (PERSON, ORG, GPE, LOC, NORP, EVENT, ...)
+    key        str        canonical key the id is derived from (country:GBR, person:tony blair, name:yukos)
+    aliases    str        surface forms seen with their counts, most frequent first: 'US (1509); United States (58)'
+    n_aliases  int        number of distinct surface forms
+    mentions   int        name mentions in the corpus
+    articles   int        articles mentioning it
+    first_date timestamp  earliest publication date of those articles (null when none is dated)
+    last_date  timestamp  latest publication date of those articles
+    country    str        ISO3 code: the country itself (GPE) or the one a demonym refers to (NORP); '' otherwise
+    ambiguous  bool       a bare surname that context could not attach to one of several full names
+""")
+INDEX_COLUMNS = ENTITY_INDEX.names
+
+#: Context score of a bare surname's candidates: the best must lead the runner-up by this much ...
+SURNAME_MIN_GAP = 1.0
+#: ... where each candidate also gets this weight times log(1 + the articles naming it in full).
+SURNAME_PRIOR = 0.5
+#: rapidfuzz ratio (0-100) for spelling variants, and co-mentioned entities they must share.
+FUZZY_MIN = 90
+FUZZY_MIN_SHARED = 2
+
+#: Titles after which a single name is a bare surname ("Mr Blair", "President Bush").
+BARE_TITLES = {"mr", "dr", "president", "sir", "prof", "professor", "senator", "sen", "gov", "governor", "judge",
+               "chancellor", "minister", "general", "gen", "mister", "secretary", "premier", "coach", "captain"}
+#: Titles that make a different person of the same surname (a spouse, a peer).
+OTHER_TITLES = {"mrs", "ms", "miss", "lady", "lord", "madam", "madame", "dame", "baroness", "prince", "princess",
+                "king", "queen", "pope", "duke", "duchess", "countess", "earl"}
+#: Parts of the United Kingdom that stay themselves (national teams, devolved governments).
+_NOT_COUNTRY = re.compile(r"england|scotland|wales|(northern )?ireland|british isles", re.I)
+_EXTRA_COUNTRY = {"america": "USA"}
+
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_ACRONYM_DOTS = re.compile(r"^(?:[A-Za-z]\.){2,}[A-Za-z]?\.?$")
+
+
+@lru_cache(maxsize=200_000)
+def normalize(text: str) -> str:
+    """Surface key: without "the", possessive, edge punctuation; "U.S." → "us"; lower case."""
+    t = re.sub(r"\s+", " ", str(text)).strip()
+    t = re.sub(r"^the\s+", "", t, flags=re.I)
+    t = _POSSESSIVE.sub("", t)
+    if _ACRONYM_DOTS.match(t):
+        t = t.replace(".", "")
+    t = _EDGE.sub("", t)
+    return t.lower()
+
+
+@lru_cache(maxsize=1)
+def _country_table() -> list[tuple[re.Pattern, str, str, frozenset]]:
+    """(regex, ISO3, short name, words of its names and codes) rows of country_converter's data file.
+
+    Read directly: ``country_converter.CountryConverter()`` 1.3.2 fails to build under pandas 3
+    (a missing ISO2 code is read as NaN); its data and regular expressions are fine.
+    """
+    from importlib.resources import files
+
+    import country_converter
+
+    path = files(country_converter) / "country_data.tsv"
+    df = pd.read_csv(str(path), sep="\t", dtype=str, keep_default_na=False,
+                     usecols=["name_short", "name_official", "regex", "ISO2", "ISO3", "obsolete"])
+    df = df[df["obsolete"] == ""]
+    rows = []
+    for r, iso2, iso3, short, official in zip(df["regex"], df["ISO2"], df["ISO3"], df["name_short"], df["name_official"]):
+        words = set(re.findall(r"[a-z]+", f"{short} {official}".lower())) | {iso2.lower(), iso3.lower()}
+        if iso3 == "GBR":
+            words.add("uk")
+        rows.append((re.compile(r, re.I), iso3, short, frozenset(words)))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _country_vocabulary() -> frozenset:
+    return frozenset(w for *_, words in _country_table() for w in words)
+
+
+_COUNTRY_FILLERS = {"the", "of", "and"}
+
+
+@lru_cache(maxsize=50_000)
+def country_code(name: str) -> str | None:
+    """ISO3 code of a country name, common name or code ("UK", "Britain", "U.S." …); None otherwise.
+
+    The name must match the country's regular expression in country_converter's data *and*
+    consist of words of that country's names or codes, so "Tate Britain", "Air China" or
+    "KGB" (which the expressions alone would take for countries) are not countries.
+    """
+    key = normalize(name)
+    if key in _EXTRA_COUNTRY:
+        return _EXTRA_COUNTRY[key]
+    words = set(key.replace(".", "").split()) - _COUNTRY_FILLERS
+    if not words or len(key.split()) > 5 or _NOT_COUNTRY.fullmatch(key) or not words <= _country_vocabulary():
+        return None
+    hits = {iso3 for rx, iso3, _, vocab in _country_table() if words <= vocab and rx.fullmatch(key)}
+    return hits.pop() if len(hits) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    return {iso3: short for _, iso3, short, _ in _country_table()}
+
+
+@lru_cache(maxsize=10_000)
+def demonym_country(name: str) -> str | None:
+    """ISO3 code of the country a demonym refers to ("British" → GBR, "Iraqi" → IRQ), by its stem."""
+    key = normalize(name)
+    if not key or " " in key:
+        return None
+    for suffix in ("ians", "ian", "ans", "an", "ish", "ese", "is", "i", "s"):
+        if key.endswith(suffix) and len(key) - len(suffix) >= 3:
+            stem = key[: -len(suffix)]
+            for ending in ("", "a", "ia", "ain", "y", "e", "o", "any", "and"):
+                iso = country_code(stem + ending)
+                if iso:
+                    return iso
+    return None
+
+
+@lru_cache(maxsize=50_000)
+def company_base(name: str) -> str:
+    """Company name without its legal suffix ("Yukos Oil Company" → "yukos oil")."""
+    from cleanco import basename
+
+    base = normalize(basename(name))
+    return base or normalize(name)
+
+
+@lru_cache(maxsize=100_000)
+def person_parts(name: str) -> tuple[str, str, str]:
+    """(kind, key, surname) of a person name: kind ``full`` ("tony blair"), ``bare`` (a surname
+    alone or after Mr/Dr/President: "blair"), or ``other`` (after Mrs/Lady/Prince…: the whole
+    name, never merged with the bare surname)."""
+    from nameparser import HumanName
+
+    clean = normalize(name)
+    words = clean.split()
+    if not words:
+        return "other", clean, ""
+    if len(words) == 1:
+        return "bare", words[0], words[0]
+    if _plain_name(tuple(words)):  # no title, suffix, particle or conjunction: nameparser would split it the same way
+        title, parts = "", [w.replace(".", "") for w in words]
+    else:
+        h = HumanName(" ".join(w.capitalize() for w in words))
+        title = normalize(h.title).replace(".", "")
+        parts = [normalize(p).replace(".", "") for p in (h.first, h.middle, h.last)]
+    parts = [p for p in parts if p]
+    if title in OTHER_TITLES or (title and title not in BARE_TITLES and len(parts) <= 1):
+        return "other", clean, ""
+    if len(parts) == 1:
+        return "bare", parts[0], parts[0]
+    if not parts:
+        return "other", clean, ""
+    return "full", " ".join(parts), parts[-1]
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> frozenset:
+    """Titles, suffixes, particles and conjunctions nameparser knows (lower case)."""
+    from nameparser.config import CONSTANTS
+
+    out = set()
+    for group in (CONSTANTS.titles, CONSTANTS.suffix_acronyms, CONSTANTS.suffix_not_acronyms, CONSTANTS.prefixes,
+                  CONSTANTS.conjunctions):
+        out.update(str(w).lower().replace(".", "") for w in group)
+    return frozenset(out)
+
+
+def _plain_name(words: tuple[str, ...]) -> bool:
+    vocab = _name_words()
+    return len(words) <= 4 and not any(w.replace(".", "") in vocab or "," in w for w in words)
+
+
+def _acronym(text: str) -> str | None:
+    bare = text.replace(".", "").replace(" ", "")
+    return bare if 2 <= len(bare) <= 6 and bare.isalpha() and bare.isupper() else None
+
+
+class _Union:
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, a):
+        self.parent.setdefault(a, a)
+        root = a
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[a] != root:
+            self.parent[a], a = root, self.parent[a]
+        return root
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller key (sorted) becomes the root: deterministic whatever the order of unions
+            lo, hi = sorted((ra, rb))
+            self.parent[hi] = lo
+
+
+def entity_id(key: str) -> str:
+    """Stable id of a canonical key: ``e`` + 12 hex digits of its BLAKE2b hash."""
+    return "e" + hashlib.blake2b(key.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
+                     signals: Iterable[str] = SIGNALS) -> tuple[pd.Series, pd.DataFrame]:
+    """Corpus-wide identity of every name mention.
+
+    Args:
+        entities: the corpus ``entities`` table (``article_id``, ``text``, ``label``,
+            ``entity``, ``entity_label`` at least).
+        articles: the corpus ``articles`` table (``article_id``, ``topic``, ``outlet``,
+            ``published``).
+        signals: the signals used (default all, :data:`SIGNALS`); ``surface`` off keys names
+            by their exact per-article canonical string.
+
+    Returns:
+        ``(entity_id, entity_index)``: the id of each row of ``entities`` (same index) and the
+        index table (:data:`INDEX_COLUMNS`, sorted by mentions, then name).
+    """
+    signals = set(signals)
+    unknown = signals - set(SIGNALS)
+    if unknown:
+        raise ValueError(f"unknown identity signal(s): {', '.join(sorted(unknown))}")
+    if entities.empty:
+        return pd.Series([], index=entities.index, dtype="str"), pd.DataFrame(columns=INDEX_COLUMNS)
+    norm = normalize if "surface" in signals else (lambda s: str(s))
+    ents = entities[["article_id", "text", "label", "entity", "entity_label"]]
+    # --- units: one per (article, per-article canonical name) --------------------------------
+    unit_keys = pd.MultiIndex.from_frame(ents[["article_id", "entity"]])
+    codes, uniques = pd.factorize(unit_keys)
+    units = pd.DataFrame(list(uniques), columns=["article_id", "entity"])
+    label_votes = ents.groupby([codes, "label"], sort=True).size()
+    unit_label = ents["entity_label"].groupby(codes).first()
+    units["label"] = unit_label.reindex(range(len(units))).to_numpy()
+    units["n"] = pd.Series(codes).value_counts().reindex(range(len(units)), fill_value=0).to_numpy()
+
+    # --- unit key: the block a unit belongs to before joining ---------------------------------
+    person_kind = {}
+    unit_key = []
+    country_of_unit = []
+    for name, label in zip(units["entity"], units["label"]):
+        key, iso = None, None
+        if "country" in signals and label in ("GPE", "LOC", "ORG", "NORP", "PERSON"):
+            iso = country_code(name)
+            if iso and label in ("GPE", "LOC", "ORG"):
+                key = f"country:{iso}"
+            elif iso:
+                iso = None
+        if key is None and label == "PERSON" and "person" in signals:
+            kind, pkey, _ = person_parts(name)
+            person_kind[name] = kind
+            key = f"person:{pkey}" if kind == "full" else f"name:{pkey}" if kind == "bare" else f"person:{pkey}"
+        if key is None and label == "ORG" and "company" in signals:
+            key = f"name:{company_base(name)}"
+        if key is None:
+            key = f"name:{norm(name)}"
+        if label == "NORP" and "country" in signals:
+            iso = demonym_country(name)
+        unit_key.append(key)
+        country_of_unit.append(iso or "")
+    units["key"] = unit_key
+    units["country"] = country_of_unit
+
+    # --- label votes and person evidence per key --------------------------------------------
+    mention_unit_key = pd.Series(unit_key, dtype="str").to_numpy()[codes]
+    key_votes: dict[str, Counter] = defaultdict(Counter)
+    for (u, label), n in label_votes.items():
+        key_votes[unit_key[u]][label] += int(n)
+    surnames: dict[str, set[str]] = defaultdict(set)  # surname -> full person keys
+    titled = set()  # bare keys seen with a title ("Mr Blair")
+    for name, key in zip(units["entity"], units["key"]):
+        if key.startswith("person:") and person_kind.get(name) == "full":
+            surnames[person_parts(name)[2]].add(key)
+        elif person_kind.get(name) == "bare" and normalize(name) != key[5:]:
+            titled.add(key)
+
+    def has_person_evidence(key: str) -> bool:
+        return not (key.startswith("name:") and " " not in key and key not in titled and key[5:] not in surnames)
+
+    def vote(key: str, votes: Counter | None = None, evidence: bool | None = None) -> str:
+        votes = key_votes[key] if votes is None else votes
+        best = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        if best == "PERSON" and not (has_person_evidence(key) if evidence is None else evidence):
+            others = {lab: n for lab, n in votes.items() if lab != "PERSON"}
+            total = sum(votes.values())
+            if others:
+                lab, n = sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+                if n >= 3 or n >= 0.05 * total:
+                    return lab
+        return best
+
+    uf = _Union()
+    for key in units["key"].unique():
+        uf.find(key)
+
+    # acronyms the corpus spells out
+    if "acronym" in signals:
+        spelled: dict[str, Counter] = defaultdict(Counter)
+        acr_rows = ents[ents["text"].map(lambda t: _acronym(str(t)) is not None)]
+        acr = acr_rows.assign(a=acr_rows["text"].map(lambda t: _acronym(str(t)).lower()))
+        acr = acr[acr["a"] != acr["entity"].map(lambda e: normalize(e).replace(" ", ""))]
+        for a, grp in acr.drop_duplicates(["article_id", "a", "entity"]).groupby("a", sort=True):
+            spelled[a].update(grp["entity"])
+        unit_key_of = dict(zip(zip(units["article_id"], units["entity"]), units["key"]))
+        keys_present = set(units["key"])
+        for a, cnt in spelled.items():
+            full, n = sorted(cnt.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            if n >= 2 and n >= 0.8 * sum(cnt.values()) and f"name:{a}" in keys_present:
+                target = next((unit_key_of[k] for k in unit_key_of if k[1] == full), None) if False else None
+                # the long name's key as the units key it (any article that resolved it)
+                target = units.loc[units["entity"] == full, "key"]
+                if len(target):
+                    uf.union(f"name:{a}", target.iloc[0])
+
+    # plurals: "oscars" -> "oscar" for non-person single words
+    if "plural" in signals:
+        keys_present = set(units["key"])
+        for key in sorted(keys_present):
+            if key.startswith("name:") and key.endswith("s") and not key.endswith("ss") and " " not in key and len(key) > 8:
+                sing = key[:-1]
+                if sing in keys_present and vote(key) != "PERSON" or (sing in keys_present and vote(sing) != "PERSON"):
+                    uf.union(key, sing)
+
+    # --- bare surnames, article by article ---------------------------------------------------
+    unit_entity_key = units["key"].tolist()
+    art_keys: dict[str, set[str]] = defaultdict(set)
+    for a, k in zip(units["article_id"], unit_entity_key):
+        art_keys[a].add(k)
+    key_articles: dict[str, set[str]] = defaultdict(set)
+    for a, k in zip(units["article_id"], unit_entity_key):
+        key_articles[k].add(a)
+    meta = articles.set_index("article_id")
+    topic_of = meta["topic"].to_dict() if "topic" in meta else {}
+    outlet_of = meta["outlet"].to_dict() if "outlet" in meta else {}
+    date_of = meta["published"].to_dict() if "published" in meta else {}
+    n_articles = max(len(articles), 1)
+    unit_target = list(unit_entity_key)
+    ambiguous = set()
+    if "surname" in signals and "person" in signals:
+        profile: dict[str, tuple] = {}
+
+        root_articles: dict[str, set[str]] = defaultdict(set)
+        for k2, arts2 in key_articles.items():
+            root_articles[uf.find(k2)] |= arts2
+
+        def cand_profile(c: str):
+            if c not in profile:
+                arts = root_articles[c]
+                co = Counter(k for a in arts for k in art_keys[a] if k != c)
+                topics = Counter(topic_of.get(a) for a in arts)
+                outlets = Counter(outlet_of.get(a) for a in arts)
+                dates = sorted(d for d in (date_of.get(a) for a in arts) if pd.notna(d))
+                profile[c] = (co, topics.most_common(1)[0][0] if topics else None,
+                              outlets.most_common(1)[0][0] if outlets else None, dates[len(dates) // 2] if dates else None)
+            return profile[c]
+
+        with_middle: dict[tuple, set[str]] = defaultdict(set)  # (first, last) -> full names with a middle name
+        for k in set(unit_entity_key):
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) >= 3:
+                with_middle[(words[0], words[-1])].add(k)
+        for k in sorted(set(unit_entity_key)):  # "George Bush" = the one "George X. Bush" the corpus names
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) == 2 and len(with_middle.get((words[0], words[1]), ())) == 1:
+                uf.union(k, next(iter(with_middle[(words[0], words[1])])))
+        for i, (a, k) in enumerate(zip(units["article_id"], unit_entity_key)):
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) == 2 and len(with_middle.get((words[0], words[1]), ())) > 1:
+                cands = sorted({uf.find(c) for c in with_middle[(words[0], words[1])]})
+            elif k.startswith("name:") and " " not in k[5:] and vote(k) == "PERSON":
+                cands = sorted({uf.find(c) for c in surnames.get(k[5:], ())})
+            else:
+                continue
+            if not cands:
+                continue
+            here = sorted({uf.find(c) for c in art_keys[a]} & set(cands))
+            if len(here) == 1:
+                unit_target[i] = here[0]
+                continue
+            if len(cands) == 1:
+                unit_target[i] = cands[0]
+                continue
+            scores = []
+            for c in cands:
+                co, topic, outlet, median = cand_profile(c)
+                s = sum(co[k2] and 1.0 / math.log(2 + len(key_articles[k2])) for k2 in art_keys[a] if k2 != k and k2 in co)
+                s += (topic_of.get(a) == topic) + (outlet is not None and outlet_of.get(a) == outlet)
+                d = date_of.get(a)
+                if median is not None and pd.notna(d) and abs((d - median).days) <= 365:
+                    s += 1
+                s += SURNAME_PRIOR * math.log(1 + len(root_articles[c]))
+                scores.append((s, c))
+            scores.sort(key=lambda sc: (-sc[0], sc[1]))
+            (s1, c1), (s2, _) = scores[0], scores[1]
+            if s1 - s2 >= SURNAME_MIN_GAP:
+                unit_target[i] = c1
+            else:
+                ambiguous.add(k)
+
+    # bare keys that were attached in every article join that person's entity for good
+    # (article-level targets are kept per unit below)
+    # --- fuzzy spelling variants of multi-word names ----------------------------------------
+    if "fuzzy" in signals:
+        from rapidfuzz import fuzz
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        blocks: dict[tuple, list[str]] = defaultdict(list)
+        for key in sorted(set(unit_entity_key)):
+            words = key[7:].split() if key.startswith("person:") else []
+            if len(words) >= 2 and vote(key) == "PERSON":
+                blocks[(words[0], len(words))].append(key)
+        for block in blocks.values():
+            if len(block) < 2 or len(block) > 500:
+                continue
+            for i, k1 in enumerate(block):
+                for k2 in block[i + 1:]:
+                    w1, w2 = k1[7:].split(), k2[7:].split()
+                    if w1[:-1] == w2[:-1] and fuzz.ratio(k1[7:], k2[7:]) >= FUZZY_MIN \
+                            and DamerauLevenshtein.distance(w1[-1], w2[-1]) <= (1 if min(len(w1[-1]), len(w2[-1])) <= 6 else 2):
+                        co1 = {k for a in key_articles[k1] for k in art_keys[a]} - {k1}
+                        co2 = {k for a in key_articles[k2] for k in art_keys[a]} - {k2}
+                        if len(co1 & co2) >= FUZZY_MIN_SHARED:
+                            uf.union(k1, k2)
+
+    # --- final groups ------------------------------------------------------------------------
+    final_key = [uf.find(t) for t in unit_target]
+    mention_final = pd.Series(final_key, dtype="str").to_numpy()[codes]
+    # type: vote over all mentions of the group
+    group_votes: dict[str, Counter] = defaultdict(Counter)
+    for (u, label), n in label_votes.items():
+        group_votes[final_key[u]][label] += int(n)
+    members: dict[str, set[str]] = defaultdict(set)
+    for k, g in zip(unit_target, final_key):
+        members[g].add(k)
+    key_type = {}
+    for g, votes in group_votes.items():
+        t = vote(g, votes, any(has_person_evidence(k) for k in members[g]))
+        if g.startswith("country:"):
+            t = "GPE"
+        key_type[g] = t
+    ids = {g: entity_id(g) for g in group_votes}
+    out_ids = pd.Series([ids[g] for g in mention_final], index=entities.index, dtype="str")
+
+    # --- index -------------------------------------------------------------------------------
+    aliases_of: dict[str, Counter] = defaultdict(Counter)
+    entities_of: dict[str, Counter] = defaultdict(Counter)
+    articles_of: dict[str, set] = defaultdict(set)
+    for g, text, ent, art in zip(mention_final, ents["text"].to_numpy(), ents["entity"].to_numpy(), ents["article_id"].to_numpy()):
+        aliases_of[g][text] += 1
+        entities_of[g][ent] += 1
+        articles_of[g].add(art)
+    display = {t: _display(t) for t in {t for c in aliases_of.values() for t in c}}
+    country_of_key = {}
+    for k, iso in zip(final_key, units["country"]):
+        if iso:
+            country_of_key.setdefault(k, iso)
+    rows = []
+    for g in sorted(aliases_of):
+        counts: Counter = Counter()
+        for t, n in aliases_of[g].items():
+            counts[display[t]] += n
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if g.startswith("country:"):
+            name = _country_names().get(g[8:], ordered[0][0])
+            iso = g[8:]
+        else:
+            full = sorted(entities_of[g].items(), key=lambda kv: (-kv[1], kv[0]))
+            name = _canonical_name(full + ordered, key_type[g])
+            iso = country_of_key.get(g, "")
+        dates = [d for d in (date_of.get(a) for a in articles_of[g]) if d is not None and pd.notna(d)]
+        rows.append({
+            "entity_id": ids[g], "name": name, "type": key_type[g], "key": g,
+            "aliases": "; ".join(f"{a} ({n})" for a, n in ordered), "n_aliases": len(ordered),
+            "mentions": sum(counts.values()), "articles": len(articles_of[g]),
+            "first_date": min(dates) if dates else pd.NaT, "last_date": max(dates) if dates else pd.NaT,
+            "country": iso, "ambiguous": g in ambiguous,
+        })
+    index = pd.DataFrame(rows, columns=INDEX_COLUMNS)
+    index = index.sort_values(["mentions", "name", "entity_id"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    return out_ids, index
+
+
+def _display(text: str) -> str:
+    t = re.sub(r"\s+", " ", str(text)).strip()
+    t = re.sub(r"^the\s+", "", t, flags=re.I)
+    return _EDGE.sub("", _POSSESSIVE.sub("", t)) or t
+
+
+def _canonical_name(ordered: list[tuple[str, int]], type_: str) -> str:
+    """The most frequent alias; for a person, the most frequent multi-word alias without a title."""
+    if type_ == "PERSON":
+        full = [(a, n) for a, n in ordered if len(a.split()) >= 2 and person_parts(a)[0] == "full"
+                and not normalize(a).split()[0].rstrip(".") in BARE_TITLES]
+        if full:
+            return full[0][0]
+    return ordered[0][0]
+
+
+# --- the corpus pass: Parquet in, Parquet out ------------------------------------------------
+
+
+def index_schema():
+    """Arrow schema of the ``entity_index`` table (:data:`ENTITY_INDEX`)."""
+    return ENTITY_INDEX.arrow_schema()
+
+
+def write_identity(corpus_dir: str | Path, *, signals: Iterable[str] = SIGNALS) -> dict:
+    """Add ``entity_id`` to ``entities.parquet`` and write ``entity_index.parquet`` in a corpus folder.
+
+    Reads only the Parquet tables (no parse), so it runs the same after a local or a
+    scheduler run. Rewrites ``entities.parquet`` atomically, rows in the same order.
+
+    Returns:
+        ``{"entities": rows, "entity_index": rows, "seconds": s}``.
+    """
+    import time
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    folder = Path(corpus_dir)
+    ent_table = pq.read_table(folder / "entities.parquet")
+    if "entity_id" in ent_table.column_names:
+        ent_table = ent_table.drop_columns(["entity_id"])
+    entities = ent_table.to_pandas()
+    articles = pd.read_parquet(folder / "articles.parquet", columns=["article_id", "topic", "outlet", "published"])
+    ids, index = resolve_identity(entities, articles, signals=signals)
+    ent_table = ent_table.append_column("entity_id", pa.array(ids.tolist(), type=pa.string()))
+    tmp = folder / ".entities.parquet.identity.tmp"
+    pq.write_table(ent_table, tmp, compression="zstd")
+    tmp.replace(folder / "entities.parquet")
+    idx_tmp = folder / ".entity_index.parquet.tmp"
+    pq.write_table(pa.Table.from_pandas(index, schema=index_schema(), preserve_index=False), idx_tmp, compression="zstd")
+    idx_tmp.replace(folder / "entity_index.parquet")
+    return {"entities": ent_table.num_rows, "entity_index": len(index), "seconds": round(time.perf_counter() - t0, 3)}

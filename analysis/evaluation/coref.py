@@ -1,0 +1,397 @@
+"""Entity cross-document coreference on ECB+: ``python -m analysis evaluate coref FOLDER``.
+
+Setup (SOURCE.md of the data set; Barhom et al. 2019 "Cybulska setup"): test topics 36-45 by
+default, validated sentences only, gold entity mentions, singletons kept. Prints JSON with
+MUC, B³, CEAF-e (recall, precision, F1, in %) and CoNLL F1 (their mean), computed by the
+``scorch`` package, for
+
+* ``system``: this module's resolver (below);
+* ``baseline``: same head lemma, within the same predicted document cluster (the published
+  "cluster + lemma" baseline), on the same mentions and the same document clusters;
+
+each for all entity mentions and for name mentions only (the head is a proper noun: the gold
+and the response clusterings restricted to those mentions).
+
+The resolver works in three steps, without gold types or gold document topics:
+
+1. **Document clusters.** TF-IDF vectors of every document's full text (content words),
+   agglomerative clustering (cosine, average linkage, distance threshold ``DOC_THRESHOLD``,
+   chosen on the train and dev topics: it finds the topics, not the two sub-topics of each):
+   mentions in different clusters are never merged.
+2. **Within a document.** A third-person pronoun joins the nearest preceding non-pronoun
+   mention that agrees with it (he/she: a head the parser tags PERSON; they: a plural or
+   ORG/NORP head; it: a mention that is neither a person nor a time); a pronoun left
+   unresolved joins the same pronoun elsewhere in its document (every "I" of a document is
+   one speaker).
+3. **Across documents, within a document cluster.** Mentions with the same head lemma (the
+   syntactic head; a preposition hands over to its object: "in India" → India) are one
+   entity, as in the baseline; an acronym name ("AP") joins the one multi-word name of its
+   cluster whose initials it spells ("Associated Press").
+
+Switches measured on train/dev and left off (they did not help there): ``names`` (split person
+names sharing a surname but not a first name: ``--name-variants``), ``appositives`` ("X, the
+actress"), ``nominal_cluster`` (finer document clusters for common nouns),
+``times_in_document``. The sentence encoder is not used.
+
+``--predictions FILE`` writes one JSON line per mention (``doc``, ``m_id``, ``cluster``,
+``gold``) for independent re-scoring.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AnalysisError
+from .ecbplus import EcbDocument, EcbMention, load_ecbplus, topics_of
+
+#: Cosine distance under which two documents are put into one cluster (average linkage);
+#: chosen on the train and dev topics.
+DOC_THRESHOLD = 0.93
+
+PERSON_PRONOUNS = {"he", "him", "his", "himself", "she", "her", "hers", "herself"}
+PLURAL_PRONOUNS = {"they", "them", "their", "theirs", "themselves"}
+NEUTER_PRONOUNS = {"it", "its", "itself"}
+SPEAKER_PRONOUNS = {"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves", "you", "your", "yours"}
+RELATIVE_PRONOUNS = {"who", "whom", "whose", "which", "that"}
+_PRONOUN_CLASS = {w: c for c, ws in {
+    "he": ("he", "him", "his", "himself"), "she": ("she", "her", "hers", "herself"),
+    "they": ("they", "them", "their", "theirs", "themselves"), "it": ("it", "its", "itself"),
+    "i": ("i", "me", "my", "mine", "myself"), "we": ("we", "us", "our", "ours", "ourselves"),
+    "you": ("you", "your", "yours", "yourself")}.items() for w in ws}
+TIME_WORDS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday", "tomorrow",
+    "tonight", "morning", "afternoon", "evening", "night", "week", "weekend", "month", "year", "day", "hour", "minute",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "time", "date", "decade", "century", "season", "p.m.", "a.m.", "pm", "am",
+}
+
+
+@dataclass
+class MentionInfo:
+    """What the resolver reads of one gold mention (from the spaCy parse of its document)."""
+
+    index: int
+    doc: str
+    head: str  # head token text
+    lemma: str  # head lemma, lower case
+    pos: str  # head POS
+    tag: str  # head fine tag
+    ner: str  # NER label of the head token ("" outside a name)
+    text: str
+    words: tuple[str, ...]  # lower-cased words of the mention
+    sent: int
+    start: int  # first token index in the document
+    is_name: bool
+    name: tuple[str, ...] = ()  # normalized proper-noun words up to the head ("betty", "ford", "center")
+    head_i: int = -1  # head token position in the parse of the document
+    link_i: int = -1  # the token this head is an appositive of or, after a copula, the subject's ("X, the actress"; "X is the actress")
+
+
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _norm(word: str) -> str:
+    """Lower case, without a possessive ending or edge punctuation and quotes ("Lohan's" → "lohan")."""
+    return _EDGE.sub("", _POSSESSIVE.sub("", word.strip().lower()))
+
+
+def _linked(head) -> int:
+    """The token an appositive head refers to, or the subject of a copula whose attribute this head is."""
+    if head.dep_ == "appos":
+        return head.head.i
+    if head.dep_ == "attr" and head.head.lemma_ == "be":
+        subj = [c for c in head.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subj:
+            return subj[0].i
+    return -1
+
+
+def _head(toks):
+    """Syntactic head of a mention: the last token whose head lies outside the span; a preposition
+    ("in India", "on Friday") hands over to its object inside the span."""
+    idx = {t.i for t in toks}
+    heads = [t for t in toks if t.head.i not in idx or t.head.i == t.i]
+    head = heads[-1] if heads else toks[-1]
+    seen = set()
+    while head.pos_ in ("ADP", "SCONJ") and head.i not in seen:
+        seen.add(head.i)
+        objs = [c for c in head.children if c.i in idx and c.dep_ in ("pobj", "pcomp", "dobj", "npadvmod", "nmod")]
+        if not objs:
+            nouns = [t for t in toks if t.pos_ in ("NOUN", "PROPN", "NUM", "PRON") and t.i > head.i]
+            if not nouns:
+                break
+            head = nouns[0] if nouns[0].head.i not in idx else nouns[0].head if nouns[0].head.pos_ != "ADP" else nouns[0]
+            break
+        head = objs[0]
+    return head
+
+
+def _parse(docs: list[EcbDocument]):
+    """spaCy parse of each document's validated sentences (ECB+ tokens kept as they are)."""
+    from spacy.tokens import Doc
+
+    from ..lang.nlp import load_model
+
+    nlp = load_model()
+    out = {}
+    for d in docs:
+        keep = [i for i, s in enumerate(d.sentences) if s in d.validated]
+        words = [d.words[i] or "_" for i in keep]
+        starts = [i == 0 or d.sentences[keep[k - 1]] != d.sentences[i] for k, i in enumerate(keep)]
+        doc = Doc(nlp.vocab, words=words, sent_starts=starts)
+        for name, proc in nlp.pipeline:
+            doc = proc(doc)
+        out[d.name] = (doc, {i: k for k, i in enumerate(keep)})
+    return out
+
+
+def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[MentionInfo]:
+    """Head token, lemma, POS and NER label of every mention from the parse of its document."""
+    parsed = _parse(docs)
+    infos = []
+    for n, m in enumerate(mentions):
+        doc, pos_of = parsed[m.doc]
+        toks = [doc[pos_of[i]] for i in m.tokens if i in pos_of]
+        idx = {t.i for t in toks}
+        head = _head(toks)
+        lem = _norm(head.lemma_ if head.pos_ != "PROPN" else head.text) or head.text.lower()
+        name = tuple(w for w in (_norm(t.text) for t in toks if t.pos_ in ("PROPN", "NUM") and t.i <= head.i) if w)
+        infos.append(MentionInfo(
+            index=n, doc=m.doc, head=head.text, lemma=lem, pos=head.pos_, tag=head.tag_, ner=head.ent_type_,
+            text=m.text, words=tuple(t.text.lower() for t in toks), sent=m.sentence, start=m.tokens[0],
+            is_name=head.pos_ == "PROPN", name=name or (lem,), head_i=head.i, link_i=_linked(head)))
+    return infos
+
+
+def document_clusters(docs: list[EcbDocument], *, threshold: float = DOC_THRESHOLD) -> dict[str, int]:
+    """Document name → predicted cluster (TF-IDF of the full text, average-linkage cosine clustering)."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(docs) == 1:
+        return {docs[0].name: 0}
+    texts = [" ".join(w for w, s in zip(d.words, d.sentences) if not (d.subtopic.endswith("ecbplus") and s == 0)) for d in docs]
+    vec = TfidfVectorizer(lowercase=True, stop_words="english", sublinear_tf=True, min_df=1,
+                          token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
+    x = vec.fit_transform(texts).toarray()
+    labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                     distance_threshold=threshold).fit_predict(x)
+    return {d.name: int(c) for d, c in zip(docs, labels)}
+
+
+class _Union:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        while self.parent[a] != a:
+            self.parent[a] = self.parent[self.parent[a]]
+            a = self.parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def labels(self) -> list[int]:
+        return [self.find(i) for i in range(len(self.parent))]
+
+
+def baseline_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int]) -> list[int]:
+    """Same head lemma within the same document cluster."""
+    keys: dict[tuple, int] = {}
+    return [keys.setdefault((doc_cluster[m.doc], m.lemma), len(keys)) for m in infos]
+
+
+def _is_time(m: MentionInfo) -> bool:
+    return m.ner in ("DATE", "TIME") or m.lemma in TIME_WORDS
+
+
+def _is_person(m: MentionInfo) -> bool:
+    return m.ner == "PERSON" or m.lemma in PERSON_PRONOUNS
+
+
+def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, names: bool = False,
+                    nominal_cluster: dict[str, int] | None = None, appositives: bool = False,
+                    acronyms: bool = True, pronoun_groups: bool = True, times_in_document: bool = False) -> list[int]:
+    """The resolver of the module docstring: within each document, then across documents."""
+    uf = _Union(len(infos))
+    by_doc: dict[str, list[MentionInfo]] = defaultdict(list)
+    for m in infos:
+        by_doc[m.doc].append(m)
+    for ms in by_doc.values():
+        ms.sort(key=lambda m: (m.start, m.index))
+        unresolved: dict[str, int] = {}
+        for k, m in enumerate(ms):
+            if m.pos != "PRON":
+                continue
+            w = m.lemma
+            resolved = False
+            for prev in reversed(ms[:k]):
+                if prev.pos == "PRON":
+                    continue
+                if (w in PERSON_PRONOUNS and _is_person(prev)) \
+                        or (w in PLURAL_PRONOUNS and (prev.tag in ("NNS", "NNPS") or prev.ner in ("ORG", "NORP"))) \
+                        or (w in NEUTER_PRONOUNS and not _is_person(prev) and not _is_time(prev)):
+                    uf.union(m.index, prev.index)
+                    resolved = True
+                    break
+                if w not in PERSON_PRONOUNS | PLURAL_PRONOUNS | NEUTER_PRONOUNS:
+                    break
+            if not resolved and pronoun_groups:  # the same unresolved pronoun within a document: one referent
+                cls = _PRONOUN_CLASS.get(w, w)
+                uf.union(m.index, unresolved.setdefault(cls, m.index))
+    if appositives:
+        for ms in by_doc.values():
+            at = {m.head_i: m for m in ms}
+            for m in ms:
+                other = at.get(m.link_i)
+                if other is not None and other.index != m.index and not _is_time(m) and not _is_time(other):
+                    uf.union(m.index, other.index)
+    # across documents (and within one): same head lemma of the non-pronoun mentions; names
+    # by compatible full names (below)
+    keys: dict[tuple, int] = {}
+    groups: dict[tuple, list[MentionInfo]] = defaultdict(list)
+    for m in infos:
+        if m.pos == "PRON":
+            continue
+        key = (doc_cluster[m.doc], m.lemma) if m.is_name or nominal_cluster is None else ("n", nominal_cluster[m.doc], m.lemma)
+        if times_in_document and _is_time(m):
+            key = ("t", m.doc, m.lemma)
+        if m.is_name and names:
+            groups[key].append(m)
+            continue
+        if key in keys:
+            uf.union(m.index, keys[key])
+        else:
+            keys[key] = m.index
+    if acronyms:  # "AP" joins the one multi-word name of its document cluster with initials A. P.
+        spelled: dict[tuple, set[int]] = defaultdict(set)
+        for m in infos:
+            words = [w for w in m.text.replace("-", " ").split() if w[:1].isalpha() and w.lower() not in ("the", "of", "and", "for")]
+            if m.is_name and len(words) >= 2 and all(w[:1].isupper() for w in words):
+                spelled[(doc_cluster[m.doc], "".join(w[0] for w in words).upper())].add(m.index)
+        for m in infos:
+            letters = m.head.replace(".", "")
+            if m.is_name and 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper():
+                full = spelled.get((doc_cluster[m.doc], letters), set())
+                if full and len({uf.find(i) for i in full}) == 1:
+                    uf.union(m.index, min(full))
+    for key, ms in groups.items():
+        links = _name_links(ms)
+        if links is None:  # one entity under this head word: with the nominals of the same head
+            links = [(m.index, keys.setdefault(key, ms[0].index)) for m in ms]
+        for a, b in links:
+            uf.union(a, b)
+    return uf.labels()
+
+
+def _name_links(ms: list[MentionInfo]) -> list[tuple[int, int]] | None:
+    """Links among name mentions sharing a head word: a name joins the longest full name whose words
+    include all of its own; a shorter name that fits several full names ("Jenkin": "Kathryn
+    Jenkin", "John Jenkin") joins the one named in its own document, else the most mentioned one
+    only when that one has at least twice the mentions of the next, else stays apart."""
+    variants = Counter(m.name for m in ms)
+    maximal = [v for v in variants if not any(set(v) < set(w) for w in variants if w != v)]
+    people = [v for v in maximal if len(v) >= 2 and any(m.ner == "PERSON" for m in ms if m.name == v)]
+    if len({v[0] for v in people}) < 2:  # one person (or no person) under this head word: one entity
+        return None
+    by_variant: dict[tuple, int] = {}
+    links = []
+    for m in ms:
+        fits = [v for v in maximal if set(m.name) <= set(v)]
+        if len(fits) > 1:
+            same_doc = {o.name for o in ms if o.doc == m.doc} & set(fits)
+            if len(same_doc) == 1:
+                fits = list(same_doc)
+            else:
+                ranked = sorted(fits, key=lambda v: -sum(n for w, n in variants.items() if set(w) <= set(v)))
+                fits = ranked[:1] if len(ranked) == 1 or _weight(ranked[0], variants) >= 2 * _weight(ranked[1], variants) else []
+        if len(fits) == 1:
+            target = by_variant.setdefault(fits[0], m.index)
+            links.append((m.index, target))
+    return links
+
+
+def _weight(v: tuple, variants: Counter) -> int:
+    return variants[v]
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+def _clusters(labels: list, keep: list[int]) -> list[set]:
+    groups: dict = defaultdict(set)
+    for i in keep:
+        groups[labels[i]].add(i)
+    return list(groups.values())
+
+
+def score(gold: list, response: list, *, keep: list[int] | None = None) -> dict:
+    """MUC, B³, CEAF-e (recall, precision, F1 in %) and CoNLL F1 of ``response`` against ``gold``
+    (one cluster label per mention), over the mentions ``keep`` (default all), with scorch."""
+    from scorch import scores
+
+    keep = list(range(len(gold))) if keep is None else keep
+    key, resp = _clusters(gold, keep), _clusters(response, keep)
+    out = {}
+    for name, metric in (("muc", scores.muc), ("b3", scores.b_cubed), ("ceafe", scores.ceaf_e)):
+        r, p, f = metric(key, resp)
+        out[name] = {"recall": round(100 * r, 2), "precision": round(100 * p, 2), "f1": round(100 * f, 2)}
+    out["conll_f1"] = round((out["muc"]["f1"] + out["b3"]["f1"] + out["ceafe"]["f1"]) / 3, 2)
+    out["mentions"] = len(keep)
+    out["gold_clusters"] = len(key)
+    out["response_clusters"] = len(resp)
+    return out
+
+
+def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Path | None = None,
+             doc_threshold: float = DOC_THRESHOLD, name_variants: bool = False) -> dict:
+    """Score the system and the baseline on ECB+ (see the module docstring)."""
+    docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
+    if not mentions:
+        raise AnalysisError(f"{folder}: no entity mention in the validated sentences of topics {topics}")
+    infos = mention_info(docs, mentions)
+    doc_cluster = document_clusters(docs, threshold=doc_threshold)
+    gold_ids: dict[str, int] = {}
+    gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
+    names = [m.index for m in infos if m.is_name]
+    sys_labels = system_clusters(infos, doc_cluster, names=name_variants)
+    base_labels = baseline_clusters(infos, doc_cluster)
+    result = {
+        "data": str(folder), "topics": topics, "documents": len(docs), "mentions": len(mentions),
+        "name_mentions": len(names), "document_clusters": len(set(doc_cluster.values())),
+        "system": {"all": score(gold, sys_labels), "names": score(gold, sys_labels, keep=names)},
+        "baseline": {"all": score(gold, base_labels), "names": score(gold, base_labels, keep=names)},
+    }
+    if predictions:
+        with open(predictions, "w", encoding="utf-8") as fh:
+            for m, label in zip(mentions, sys_labels):
+                fh.write(json.dumps({"doc": m.doc, "m_id": m.m_id, "cluster": f"c{label}", "gold": m.gold}) + "\n")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis evaluate coref",
+                                     description="ECB+ entity cross-document coreference (prints JSON)")
+    parser.add_argument("folder", help="the ECB+ folder (topic folders and *_coreference_sentences.csv)")
+    parser.add_argument("--topics", default="test", choices=["test", "dev", "train", "all"],
+                        help="topics to score (default: test, topics 36-45)")
+    parser.add_argument("--predictions", help="write one JSON line per mention (doc, m_id, cluster, gold) here")
+    parser.add_argument("--name-variants", action="store_true",
+                        help="ablation: split person names that share a head word but not a first name")
+    args = parser.parse_args(argv)
+    try:
+        result = evaluate(args.folder, topics=args.topics, predictions=args.predictions, name_variants=args.name_variants)
+    except AnalysisError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=1))
+    return 0

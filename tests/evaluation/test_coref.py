@@ -1,0 +1,118 @@
+"""ECB+ entity coreference evaluation (analysis.evaluation.coref) on a tiny CAT-XML folder and on ECB+."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.evaluation.coref import score
+from analysis.evaluation.ecbplus import load_ecbplus
+
+ECBPLUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "ecbplus"
+
+
+def _doc(name: str, sentences: list[str], markables: list[tuple[str, str, list[int]]], relations: list[tuple]) -> str:
+    toks, t = [], 0
+    for s, sent in enumerate(sentences):
+        for n, w in enumerate(sent.split()):
+            t += 1
+            toks.append(f'<token t_id="{t}" sentence="{s}" number="{n}">{w}</token>')
+    marks = [f'<{tag} m_id="{m}" >' + "".join(f'<token_anchor t_id="{i}"/>' for i in ids) + f"</{tag}>"
+             for m, tag, ids in markables]
+    rels = [f'<{kind} r_id="{r}" note="{note}" >' + "".join(f'<source m_id="{s}"/>' for s in srcs) + f'<target m_id="{tgt}"/></{kind}>'
+            for kind, r, note, srcs, tgt in relations]
+    return (f'<Document doc_name="{name}" doc_id="DOC{name}">\n' + "\n".join(toks) + "\n<Markables>\n" + "\n".join(marks)
+            + "\n</Markables>\n<Relations>\n" + "\n".join(rels) + "\n</Relations>\n</Document>\n")
+
+
+@pytest.fixture()
+def tiny(tmp_path) -> Path:
+    """Topic 1, two documents. Gold: Tony Blair = he = Blair (cross-doc HUM1); London = the city
+    (cross-doc LOC1); "Paris" a singleton; an action and a mention outside the validated sentences
+    are not scored."""
+    root = tmp_path / "ecb"
+    (root / "1").mkdir(parents=True)
+    (root / "1" / "1_1ecb.xml").write_text(_doc(
+        "1_1ecb.xml",
+        ["Tony Blair visited London on Monday .", "he spoke in London about the London summit .", "Paris was quiet ."],
+        [("1", "HUMAN_PART_PER", [1, 2]), ("2", "ACTION_OCCURRENCE", [3]), ("3", "LOC_GEO", [4]), ("4", "HUMAN_PART_PER", [8]),
+         ("5", "LOC_GEO", [11]), ("90", "HUMAN_PART_PER", [], ), ("91", "LOC_GEO", [])],
+        [("CROSS_DOC_COREF", "10", "HUM1", ["1", "4"], "90"), ("CROSS_DOC_COREF", "11", "LOC1", ["3"], "91")],
+    ).replace('<HUMAN_PART_PER m_id="90" ></HUMAN_PART_PER>', '<HUMAN_PART_PER m_id="90" instance_id="HUM1" TAG_DESCRIPTOR="blair"/>')
+        .replace('<LOC_GEO m_id="91" ></LOC_GEO>', '<LOC_GEO m_id="91" instance_id="LOC1" TAG_DESCRIPTOR="london"/>'),
+        encoding="utf-8")
+    (root / "1" / "1_2ecb.xml").write_text(_doc(
+        "1_2ecb.xml",
+        ["Blair visited the city of London on Monday ."],
+        [("1", "HUMAN_PART_PER", [1]), ("2", "LOC_GEO", [3, 4]), ("3", "LOC_GEO", [6]), ("90", "HUMAN_PART_PER", []),
+         ("91", "LOC_GEO", [])],
+        [("CROSS_DOC_COREF", "10", "HUM1", ["1"], "90"), ("CROSS_DOC_COREF", "11", "LOC1", ["2", "3"], "91")],
+    ).replace('<HUMAN_PART_PER m_id="90" ></HUMAN_PART_PER>', '<HUMAN_PART_PER m_id="90" instance_id="HUM1" TAG_DESCRIPTOR="blair"/>')
+        .replace('<LOC_GEO m_id="91" ></LOC_GEO>', '<LOC_GEO m_id="91" instance_id="LOC1" TAG_DESCRIPTOR="london"/>'),
+        encoding="utf-8")
+    # sentence 2 of 1_1ecb ("Paris ...") is not validated
+    (root / "ECBplus_coreference_sentences.csv").write_text("Topic,File,Sentence Number\n1,1ecb,0\n1,1ecb,1 \n1,2ecb,0", encoding="utf-8")
+    return root
+
+
+def test_reader_keeps_validated_entity_mentions_with_gold_clusters(tiny):
+    docs, mentions = load_ecbplus(tiny)
+    assert [d.name for d in docs] == ["1_1ecb.xml", "1_2ecb.xml"]
+    got = {(m.doc, m.m_id): (m.text, m.gold) for m in mentions}
+    assert got == {
+        ("1_1ecb.xml", "1"): ("Tony Blair", "HUM1"), ("1_1ecb.xml", "3"): ("London", "LOC1"),
+        ("1_1ecb.xml", "4"): ("he", "HUM1"), ("1_1ecb.xml", "5"): ("London", "1_1ecb.xml:single:5"),
+        ("1_2ecb.xml", "1"): ("Blair", "HUM1"), ("1_2ecb.xml", "2"): ("the city", "LOC1"), ("1_2ecb.xml", "3"): ("London", "LOC1"),
+    }
+
+
+def test_metrics_match_hand_computed_values():
+    # key {a,b,c} {d,e}; response {a,b} {c,d} {e}
+    gold, response = [0, 0, 0, 1, 1], ["x", "x", "y", "y", "z"]
+    s = score(gold, response)
+    # MUC: R = 1/3, P = 1/2, F = 0.4
+    assert s["muc"] == {"recall": 33.33, "precision": 50.0, "f1": 40.0}
+    # B3: R = (2/3+2/3+1/3+1/2+1/2)/5 = 8/15, P = (1+1+1/2+1/2+1)/5 = 4/5, F = 0.64
+    assert s["b3"] == {"recall": 53.33, "precision": 80.0, "f1": 64.0}
+    # CEAF-e: best alignment abc-ab (4/5) + de-e (2/3) = 22/15; R = 11/15, P = 22/45, F = 0.5867
+    assert s["ceafe"] == {"recall": 73.33, "precision": 48.89, "f1": 58.67}
+    assert s["conll_f1"] == pytest.approx((40.0 + 64.0 + 58.67) / 3, abs=0.01)
+    # restricted to {a, b, d}: key {a,b} {d}, response {a,b} {d}: perfect
+    assert score(gold, response, keep=[0, 1, 3])["b3"]["f1"] == 100.0
+
+
+def test_cli_scores_system_and_baseline_and_writes_predictions(tiny, tmp_path):
+    pred = tmp_path / "pred.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "analysis", "evaluate", "coref", str(tiny), "--topics", "all",
+                           "--predictions", str(pred)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["mentions"] == 7 and out["documents"] == 2
+    for who in ("system", "baseline"):
+        for part in ("all", "names"):
+            assert {"muc", "b3", "ceafe", "conll_f1"} <= set(out[who][part])
+    lines = [json.loads(x) for x in pred.read_text().splitlines()]
+    assert len(lines) == 7 and set(lines[0]) == {"doc", "m_id", "cluster", "gold"}
+    cluster = {(x["doc"], x["m_id"]): x["cluster"] for x in lines}
+    # "Tony Blair" and "Blair" share the head across the two documents; "he" joins "Tony Blair"
+    assert cluster[("1_1ecb.xml", "1")] == cluster[("1_2ecb.xml", "1")] == cluster[("1_1ecb.xml", "4")]
+    # the baseline puts "he" apart from Blair, so the system's all-mention B3 is higher
+    assert out["system"]["all"]["b3"]["f1"] > out["baseline"]["all"]["b3"]["f1"]
+
+
+def test_bad_folder_is_a_one_line_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "analysis", "evaluate", "coref", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and str(tmp_path) in proc.stderr
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not ECBPLUS.is_dir(), reason="ECB+ not available in ../shared/data/ecbplus")
+def test_ecbplus_test_split_counts_match_the_published_setup():
+    docs, mentions = load_ecbplus(ECBPLUS, topics=(36, 37, 38, 39, 40, 41, 42, 43, 44, 45))
+    assert len(docs) == 206 and len(mentions) == 2055
+    assert len({m.gold for m in mentions}) == 608

@@ -1,0 +1,225 @@
+"""Corpus-wide entity identity (analysis.identity) on constructed corpus tables and on BBC."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.corpus.identity import INDEX_COLUMNS, SIGNALS, entity_id, resolve_identity
+
+BBC = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bbc-news"
+
+
+def _tables(rows: list[tuple], arts: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """rows: (article_id, text, label, entity, entity_label); arts: (article_id, topic, outlet, date)."""
+    ents = pd.DataFrame(rows, columns=["article_id", "text", "label", "entity", "entity_label"])
+    ents["start"] = range(len(ents))
+    articles = pd.DataFrame(arts, columns=["article_id", "topic", "outlet", "published"])
+    articles["published"] = pd.to_datetime(articles["published"])
+    return ents, articles
+
+
+def _id(ents: pd.DataFrame, ids: pd.Series, text: str, article: str | None = None) -> str:
+    sel = ents["text"] == text
+    if article:
+        sel &= ents["article_id"] == article
+    found = set(ids[sel])
+    assert len(found) == 1, (text, found)
+    return found.pop()
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    P, G, O, N = "PERSON", "GPE", "ORG", "NORP"
+    rows = [
+        # countries
+        ("a1", "US", G, "US", G), ("a1", "United States", G, "US", G),
+        ("a2", "America", G, "America", G), ("a3", "U.S.", G, "U.S.", G), ("a3", "American", N, "American", N),
+        ("a4", "UK", G, "UK", G), ("a5", "Britain", G, "Britain", G), ("a5", "British", N, "British", N),
+        ("a6", "United Kingdom", G, "United Kingdom", G), ("a6", "Great Britain", G, "Great Britain", G),
+        ("a6", "England", G, "England", G),
+        # Blair
+        ("a1", "Tony Blair", P, "Tony Blair", P), ("a1", "Blair", P, "Tony Blair", P),
+        ("a2", "Mr Blair", P, "Mr Blair", P), ("a2", "Labour", O, "Labour", O),
+        *[(f"t{i}", t, lab, e, lab) for i in range(4) for t, lab, e in
+          (("Tony Blair", P, "Tony Blair"), ("Labour", O, "Labour"), ("Gordon Brown", P, "Gordon Brown"))], ("a4", "Blair", P, "Blair", P), ("a4", "Tony Blair's", P, "Tony Blair", P),
+        ("a7", "Cherie Blair", P, "Cherie Blair", P), ("a7", "Mrs Blair", P, "Mrs Blair", P),
+        # two Presidents Bush and a bare Bush
+        ("b1", "George W. Bush", P, "George W. Bush", P), ("b1", "Iraq", G, "Iraq", G), ("b1", "White House", O, "White House", O),
+        ("b1", "Condoleezza Rice", P, "Condoleezza Rice", P),
+        ("b2", "George W. Bush", P, "George W. Bush", P), ("b2", "Condoleezza Rice", P, "Condoleezza Rice", P),
+        ("b2", "Iraq", G, "Iraq", G),
+        ("b3", "George H. W. Bush", P, "George H. W. Bush", P), ("b3", "Gulf War", "EVENT", "Gulf War", "EVENT"),
+        ("b3", "Ronald Reagan", P, "Ronald Reagan", P), ("b3", "Kuwait", G, "Kuwait", G),
+        ("b4", "George H. W. Bush", P, "George H. W. Bush", P), ("b4", "Ronald Reagan", P, "Ronald Reagan", P),
+        # bare Bush with 2004 politics context -> George W. Bush
+        ("b5", "Bush", P, "Bush", P), ("b5", "Condoleezza Rice", P, "Condoleezza Rice", P), ("b5", "Iraq", G, "Iraq", G),
+        ("b5", "White House", O, "White House", O),
+        # bare Bush with no context -> stays its own, ambiguous
+        ("b6", "Bush", P, "Bush", P),
+        # Yukos: mostly tagged PERSON, no person evidence anywhere
+        *[(f"y{i}", "Yukos", P, "Yukos", P) for i in range(8)],
+        ("y8", "Yukos", O, "Yukos", O), ("y8", "Yukos Oil Company", O, "Yukos Oil Company", O),
+        # Oscar / Oscars
+        ("o1", "Oscar", P, "Oscar", P), ("o2", "Oscars", P, "Oscars", P), ("o3", "Oscars", "EVENT", "Oscars", "EVENT"),
+        ("o4", "Oscar", "WORK_OF_ART", "Oscar", "WORK_OF_ART"),
+        # an acronym the corpus spells out in two articles, bare in a third
+        ("w1", "World Trade Organization", O, "World Trade Organization", O), ("w1", "WTO", O, "World Trade Organization", O),
+        ("w2", "World Trade Organization", O, "World Trade Organization", O), ("w2", "WTO", O, "World Trade Organization", O),
+        ("w3", "WTO", O, "WTO", O),
+    ]
+    arts = [(a, "politics" if a[0] in "abt" else "business", "BBC", "2004-06-01" if a != "b3" else "1991-02-01")
+            for a in sorted({r[0] for r in rows})]
+    ents, articles = _tables(rows, arts)
+    ids, index = resolve_identity(ents, articles)
+    return ents, articles, ids, index
+
+
+def test_country_aliases_are_one_entity(corpus):
+    ents, _, ids, index = corpus
+    us = {_id(ents, ids, t) for t in ("US", "United States", "America", "U.S.")}
+    uk = {_id(ents, ids, t) for t in ("UK", "Britain", "United Kingdom", "Great Britain")}
+    assert len(us) == 1 and len(uk) == 1 and us != uk
+    row = index.set_index("entity_id").loc[uk.pop()]
+    assert row["name"] == "United Kingdom" and row["type"] == "GPE" and row["country"] == "GBR"
+    assert _id(ents, ids, "England") not in uk | us
+
+
+def test_demonyms_stay_apart_with_a_country_link(corpus):
+    ents, _, ids, index = corpus
+    by_id = index.set_index("entity_id")
+    british, american = _id(ents, ids, "British"), _id(ents, ids, "American")
+    assert british != _id(ents, ids, "Britain") and american != _id(ents, ids, "US")
+    assert by_id.loc[british, "type"] == "NORP" and by_id.loc[british, "country"] == "GBR"
+    assert by_id.loc[american, "country"] == "USA"
+
+
+def test_blair_forms_are_one_person_and_mrs_blair_is_not(corpus):
+    ents, _, ids, index = corpus
+    tony = {_id(ents, ids, "Tony Blair"), _id(ents, ids, "Mr Blair"), _id(ents, ids, "Blair", "a4"),
+            _id(ents, ids, "Tony Blair's")}
+    assert len(tony) == 1
+    assert index.set_index("entity_id").loc[next(iter(tony)), "name"] == "Tony Blair"
+    assert _id(ents, ids, "Cherie Blair") not in tony and _id(ents, ids, "Mrs Blair") not in tony
+
+
+def test_two_presidents_bush_and_a_bare_bush_by_context(corpus):
+    ents, _, ids, index = corpus
+    w, hw = _id(ents, ids, "George W. Bush"), _id(ents, ids, "George H. W. Bush")
+    assert w != hw
+    assert _id(ents, ids, "Bush", "b5") == w  # shares Rice, Iraq, White House, topic and year with W.
+    lone = _id(ents, ids, "Bush", "b6")  # no co-mentioned entity: undecidable
+    assert lone not in (w, hw)
+    assert bool(index.set_index("entity_id").loc[lone, "ambiguous"])
+
+
+def test_type_vote_repairs_a_company_tagged_person(corpus):
+    ents, _, ids, index = corpus
+    by_id = index.set_index("entity_id")
+    assert by_id.loc[_id(ents, ids, "Yukos"), "type"] == "ORG"
+    oscar = {_id(ents, ids, "Oscar"), _id(ents, ids, "Oscars")}
+    assert len(oscar) == 1 and by_id.loc[oscar.pop(), "type"] != "PERSON"
+
+
+def test_acronym_spelled_out_elsewhere_joins_the_name(corpus):
+    ents, _, ids, _ = corpus
+    assert _id(ents, ids, "WTO", "w3") == _id(ents, ids, "World Trade Organization")
+
+
+def test_ids_are_derived_from_keys_and_stable(corpus):
+    ents, articles, ids, index = corpus
+    assert list(index.columns) == INDEX_COLUMNS
+    assert set(index["entity_id"]) == set(ids)
+    assert all(index["entity_id"] == index["key"].map(entity_id))
+    # another order of rows, a subset of articles: the same ids for the same entities
+    sub = ents[ents["article_id"].isin(["a1", "a4", "a5", "a6"])].iloc[::-1]
+    ids2, _ = resolve_identity(sub, articles)
+    assert ids2[sub["text"] == "UK"].iloc[0] == _id(ents, ids, "UK")
+    assert index["mentions"].sum() == len(ents)
+
+
+def test_each_signal_can_be_switched_off(corpus):
+    ents, articles, _, _ = corpus
+    no_country, _ = resolve_identity(ents, articles, signals=set(SIGNALS) - {"country"})
+    assert no_country[ents["text"] == "UK"].iloc[0] != no_country[ents["text"] == "Britain"].iloc[0]
+    no_surname, _ = resolve_identity(ents, articles, signals=set(SIGNALS) - {"surname"})
+    assert no_surname[(ents["text"] == "Blair") & (ents["article_id"] == "a4")].iloc[0] != \
+        no_surname[ents["text"] == "Tony Blair"].iloc[0]
+    with pytest.raises(ValueError):
+        resolve_identity(ents, articles, signals={"telepathy"})
+
+
+# --- BBC (shared data) -----------------------------------------------------------------------
+
+#: Names whose articles make the BBC subset the test runs the corpus on (every article naming one).
+BBC_SUBSET_NAMES = ("Yukos", "Oscar", "Cherie Blair", "Mrs Blair", "Tony Bland", "Kate Bush", "George W Bush",
+                    "Serena Williams", "Robbie Williams", "Clive Owen", "Michael Owen", "Hewitt", "Ray Charles",
+                    "Prince Charles", "Tate Britain", "Little Britain", "Great Britain", "United Kingdom", "Richard Eyre", "Richard Gere")
+
+
+@pytest.fixture(scope="session")
+def bbc(tmp_path_factory):
+    """The BBC corpus tables with the identity pass: from ``$ANALYSIS_BBC_CORPUS`` (a folder a full
+    ``python -m analysis corpus`` run wrote) when set, else a corpus run over the articles naming
+    :data:`BBC_SUBSET_NAMES` (about 200 articles)."""
+    import os
+    import shutil
+
+    from analysis.corpus.readers import load_corpus
+    from analysis.corpus.runner import run_corpus
+    from analysis.corpus.identity import write_identity
+
+    given = os.environ.get("ANALYSIS_BBC_CORPUS")
+    out = tmp_path_factory.mktemp("bbc-identity")
+    if given:
+        for name in ("articles", "entities", "sentences", "timexes", "quotes", "errors"):
+            shutil.copy(Path(given) / f"{name}.parquet", out / f"{name}.parquet")
+        write_identity(out)
+    else:
+        if not BBC.is_dir():
+            pytest.skip("BBC News not available in ../shared/data/bbc-news")
+        files = sorted(p for p in BBC.rglob("*.txt") if any(n in p.read_text(encoding="latin-1") for n in BBC_SUBSET_NAMES))
+        run_corpus(files, out, partition_size=25)
+    return load_corpus(out)
+
+
+def _bbc_id(tables, text: str) -> str:
+    ents = tables["entities"]
+    return ents.loc[ents["text"] == text, "entity_id"].value_counts().index[0]
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_bbc_targets(bbc):
+    by_id = bbc["entity_index"].set_index("entity_id")
+    one = lambda *texts: {_bbc_id(bbc, t) for t in texts}  # noqa: E731 - the most frequent id of each surface form
+    us, uk = one("US", "United States", "America"), one("UK", "Britain", "United Kingdom", "Great Britain")
+    blair = one("Tony Blair", "Blair", "Mr Blair")
+    assert len(us) == 1 and len(uk) == 1 and len(blair) == 1
+    assert by_id.loc[blair.pop(), "name"] == "Tony Blair"
+    assert by_id.loc[_bbc_id(bbc, "Yukos"), "type"] == "ORG"
+    oscar = one("Oscar", "Oscars")
+    assert len(oscar) == 1 and by_id.loc[oscar.pop(), "type"] != "PERSON"
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.parametrize("a, b, why", [
+    ("Tony Blair", "Cherie Blair", "surname: both named in full"),
+    ("Tony Blair", "Mrs Blair", "surname: Mrs is not the bare surname"),
+    ("Tony Blair", "Tony Bland", "fuzzy: ratio 80 < 90"),
+    ("Richard Gere", "Richard Eyre", "fuzzy: ratio 92 but two edits in a 4-letter surname"),
+    ("George W Bush", "Kate Bush", "surname: both named in full"),
+    ("Serena Williams", "Robbie Williams", "surname: both named in full"),
+    ("Michael Owen", "Clive Owen", "surname: both named in full"),
+    ("Lleyton Hewitt", "Patricia Hewitt", "surname: both named in full"),
+    ("Ray Charles", "Prince Charles", "a royal title keeps the whole name"),
+    ("UK", "Tate Britain", "country: 'tate' is no word of the United Kingdom's names"),
+    ("UK", "Little Britain", "country: 'little' is no word of its names"),
+    ("UK", "England", "country: England stays itself"),
+    ("UK", "British", "demonym: linked, not merged"),
+])
+def test_bbc_non_merges(bbc, a, b, why):
+    assert _bbc_id(bbc, a) != _bbc_id(bbc, b), why
