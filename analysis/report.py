@@ -271,11 +271,11 @@ def render_reports(inputs: Iterable[str | Path], out_dir: str | Path, *, publish
     out_dir = Path(out_dir)
     from tqdm.auto import tqdm
 
-    from .ingest import JSONL_SUFFIXES, jsonl_line_refs
+    from .ingest import is_jsonl, jsonl_line_refs
 
     paths: list[Path] = []
-    for path in expand_inputs(inputs):  # a JSON Lines file is one report per line ("batch.jsonl:3")
-        paths.extend(map(Path, jsonl_line_refs(path)) if path.suffix.lower() in JSONL_SUFFIXES and path.exists() else [path])
+    for path in expand_inputs(inputs):  # a JSON Lines file is one report per line ("batch.jsonl:3"), .jsonl.gz too
+        paths.extend(map(Path, jsonl_line_refs(path)) if is_jsonl(path) and path.exists() else [path])
 
     reports = []
     first_by_id: dict[str, Path] = {}
