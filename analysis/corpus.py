@@ -38,7 +38,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .config import PARTITION_SIZE, RECYCLE_AFTER
-from .mention_sentiment import MentionTargets, mention_sentiment_schema
+from .mention_sentiment import MentionTargets, mention_sentiment_schema, prepare_mention_model
 from .errors import AnalysisError, ArticleError, ParameterError, one_line
 from .ingest import JSONL_LINE_RE, expand_inputs, is_jsonl, jsonl_line_refs
 
@@ -374,6 +374,8 @@ def run_corpus(
     items = sorted(((ids[str(p)], str(p)) for p in paths), key=lambda t: t[0])
     items, open_errors = _expand_jsonl(items)
     parts = partition(items, partition_size)
+    if mention_sentiment:  # the int8 ONNX model is built once here, not by every worker
+        prepare_mention_model()
 
     cluster = None
     settings = contextlib.ExitStack()
