@@ -142,8 +142,8 @@ _SHORT_RULES: tuple[tuple[str, re.Pattern[str], int], ...] = tuple(
     for reason, pattern, limit in (
         ("newsletter promo", r"\bby signing up\b.{0,40}\byou agree\b", 600),
         ("newsletter promo", r"\b(delivered|right|straight) to your inbox\b|\bin your inbox\b", 400),
-        ("newsletter promo", r"\bsign up (here|today|now)\b|^sign up for\b|\bmanage newsletters\b", 250),
-        ("continue reading", r"\bcontinue reading\b", 250),
+        ("newsletter promo", r"\bsign up (here|today|now)\b|^sign up for\b|\bmanage newsletters\b", 160),
+        ("continue reading", r"\bcontinue reading\b", 150),
         ("link promo", r"^(click here|read more|related( coverage| stories)?|see also)\b", 150),
         ("social promo", r"\b(follow|like|liking) us on (twitter|facebook|instagram)\b", 250),
         ("reader appeal", r"\b(making|make) a (financial )?contribution\b|\bfinancial contribution will\b", 1500),

@@ -17,6 +17,7 @@ other functions feed ``notebooks/portrayal.ipynb``.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 import itertools
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -235,7 +236,7 @@ def compare_outlets(table: pd.DataFrame, entity: str, *, period: str | None = No
     return rows.sort_values(["period", "topic", "mean_score"], kind="stable").reset_index(drop=True)
 
 
-def top_entities(frame: pd.DataFrame, *, n: int = 10, labels: Iterable[str] = ("PERSON", "ORG", "GPE", "NORP"),
+def top_entities(frame: pd.DataFrame, *, n: int = 10, labels: Iterable[str] = ("PERSON", "ORG"),
                  min_outlets: int = 1) -> list[str]:
     """The ``n`` entities mentioned in the most articles (then mentions, then name).
 
@@ -486,3 +487,57 @@ def prepare(tables: dict[str, pd.DataFrame], *, key: str = "entity", period: str
     table = portrayal_from_frames(rows, arts, min_n=min_n, seed=seed)
     overall = portrayal_from_frames(rows.assign(period="all"), arts.assign(period="all"), min_n=min_n, seed=seed)
     return View(mentions, arts, chosen, table, overall)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_portrayal_report(corpus_dir: str | Path, out: str | Path | None = None, **parameters) -> Path:
+    """Execute ``notebooks/portrayal.ipynb`` on a corpus folder into ``portrayal.ipynb`` / ``.html``.
+
+    Rendered like every report (:func:`analysis.report.execute`: papermill, offline HTML
+    without code). ``out`` defaults to the corpus folder; ``parameters`` are the notebook's.
+    """
+    from .report import execute
+
+    folder = Path(corpus_dir).resolve()
+    target = Path(out).resolve() if out else folder
+    return execute("portrayal", target / "portrayal.ipynb", {"corpus_dir": str(folder), **parameters})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m analysis.portrayal CORPUS_DIR [--out DIR] [--entities "A|B"] [--period year] ...``"""
+    import argparse
+    import sys
+
+    from .errors import AnalysisError, one_line
+
+    parser = argparse.ArgumentParser(prog="python -m analysis.portrayal", description=__doc__.splitlines()[0])
+    parser.add_argument("corpus_dir")
+    parser.add_argument("--out", help="output folder (default: the corpus folder)")
+    parser.add_argument("--entities", default="", help='entities separated by "|" (default: the top ones)')
+    parser.add_argument("--top-n", type=int, default=8)
+    parser.add_argument("--outlets", default="")
+    parser.add_argument("--topic", default="")
+    parser.add_argument("--start", default="")
+    parser.add_argument("--end", default="")
+    parser.add_argument("--period", default="year", choices=list(PERIODS))
+    parser.add_argument("--min-n", type=int, default=20)
+    parser.add_argument("--key", default="entity")
+    args = parser.parse_args(argv)
+    params = {"entities": args.entities, "top_n": args.top_n, "outlets": args.outlets, "topic": args.topic,
+              "start": args.start, "end": args.end, "period": args.period, "min_n": args.min_n, "key": args.key}
+    try:
+        html_path = render_portrayal_report(args.corpus_dir, args.out, **params)
+    except AnalysisError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001 - papermill cell errors: one line, the notebook is kept
+        print(f"{args.corpus_dir}: portrayal report failed: {one_line(err)}", file=sys.stderr)
+        return 1
+    print(f"report: {html_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
