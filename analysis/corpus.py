@@ -14,11 +14,14 @@ the same inputs with the same ``partition_size`` are byte-identical)::
     OUT/entities.parquet   name mentions (analysis.entities.entity_mentions)
     OUT/timexes.parquet    temporal expressions (analysis.chronology.timeline)
     OUT/quotes.parquet     direct quotations with speaker and cue (analysis.quotes.quotes)
+    OUT/mention_sentiment.parquet  targeted sentiment of every entity x sentence (analysis.mention_sentiment)
     OUT/errors.parquet     path, error: articles that could not be read or analysed
 
 ``doc_id`` (column ``article_id`` in the per-article tables) is the article's path relative to
 the common folder of the inputs, e.g. ``business/001.txt``: unique across topic folders, unlike
-the file stem. ``topic`` is the name of the article's parent folder.
+the file stem; a JSON Lines (``.jsonl``, ``.jsonl.gz``) line is ``file.jsonl.gz:N``, and the lines of
+one file are spread over partitions. ``topic`` is the line's ``topic`` field when it has one, else
+the name of the article's parent folder; ``bias`` the line's ``bias`` field.
 
 The notebook ``notebooks/corpus.ipynb`` reads the folder with the helpers at the end of this module.
 """
