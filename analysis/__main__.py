@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--recycle-after", type=int, default=RECYCLE_AFTER,
                     help="restart the local workers once each has analysed this many partitions, giving back memory (default %(default)s; 0: never)")
     co.add_argument("--report", action="store_true", help="also render notebooks/corpus.ipynb into OUT/corpus.{ipynb,html}")
+    co.add_argument("--portrayal", action="store_true",
+                    help="also score every name mention with the targeted sentiment model (table mention_sentiment, "
+                         "about 2.6x the workers' CPU); with --report, also render notebooks/portrayal.ipynb")
     co.add_argument("--quiet", action="store_true", help="no progress bar")
     co.set_defaults(func=_corpus)
 

@@ -38,6 +38,8 @@ class Article:
         source: path (or URL) the article was read from.
         url: canonical URL when known.
         removed: what cleaning dropped, in order.
+        topic: topic label when the source gives one (e.g. a JSON Lines ``topic`` field).
+        bias: the outlet's media-bias label when the source gives one (JSON Lines ``bias``).
     """
 
     id: str
@@ -50,6 +52,8 @@ class Article:
     source: str = "<text>"
     url: str | None = None
     removed: tuple[Removed, ...] = field(default=(), repr=False)
+    topic: str | None = None
+    bias: str | None = None
 
     @property
     def text(self) -> str:

@@ -146,10 +146,10 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
 
     paths = sorted(corpus.rglob("*.txt"))
     ids = doc_ids(paths)
-    result = analyse_partition([(ids[str(p)], str(p)) for p in paths])
+    result = analyse_partition([(ids[str(p)], str(p)) for p in paths], mention_sentiment=True)
     seconds = result.pop("seconds")
     assert result.pop("pid") == os.getpid()
-    assert set(seconds) == {"load", "parse", "analyse", "tables"} and seconds["parse"] > 0 and seconds["analyse"] > 0
+    assert set(seconds) == {"load", "parse", "analyse", "targeted", "tables"} and seconds["parse"] > 0 and seconds["analyse"] > 0
     tables = {k: v.to_pandas() for k, v in result.items()}
     assert list(tables["errors"]["path"]) == [str(corpus / "tech" / "broken.txt")]
     assert list(tables["articles"]["article_id"]) == sorted(ARTICLES)
@@ -167,6 +167,8 @@ def test_partition_tables_equal_the_per_article_analyses(corpus):
             for col in got.columns:  # values, not dtypes: Parquet stores NaT/None and strings its own way
                 assert [str(v) for v in got[col]] == [str(v) for v in want[col]], (rel, name, col)
             n_rows[name] += len(df)
+        ms = tables["mention_sentiment"][tables["mention_sentiment"]["article_id"] == rel]
+        assert len(ms) == len(mentions[["sent_index", "entity"]].drop_duplicates())  # one row per entity x sentence
         row = tables["articles"].set_index("article_id").loc[rel]
         assert row["n_sentences"] == len(expected["sentences"]) and row["n_timexes"] == len(expected["timexes"])
         assert row["n_quotes"] == len(expected["quotes"])

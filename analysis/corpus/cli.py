@@ -16,6 +16,18 @@ def render_corpus_report(corpus_dir: str | Path) -> Path:
     return render_notebook("corpus", folder / "corpus.ipynb", {"corpus_dir": str(folder)}, title=f"corpus — {folder}")
 
 
+def render_portrayal_report(corpus_dir: str | Path, out: str | Path | None = None, **parameters) -> Path:
+    """Execute ``notebooks/portrayal.ipynb`` on a corpus folder into ``portrayal.ipynb`` / ``.html``.
+
+    Rendered like every report (:func:`analysis.render.execute.render_notebook`: papermill, offline HTML
+    without code). ``out`` defaults to the corpus folder; ``parameters`` are the notebook's.
+    """
+    folder = Path(corpus_dir).resolve()
+    target = Path(out).resolve() if out else folder
+    return render_notebook("portrayal", target / "portrayal.ipynb", {"corpus_dir": str(folder), **parameters},
+                           title=f"portrayal — {folder}")
+
+
 #: Failed articles named one per line on stderr by the command line; the rest are counted.
 _ERRORS_SHOWN = 20
 
@@ -24,7 +36,7 @@ def run_cli(args) -> int:
     """``python -m analysis corpus`` (arguments defined in :mod:`analysis.__main__`)."""
     summary = run_corpus(args.inputs, args.out, scheduler=args.scheduler, partition_size=args.partition_size,
                          n_workers=args.workers, progress=not args.quiet,
-                         recycle_after=args.recycle_after or None)
+                         recycle_after=args.recycle_after or None, mention_sentiment=getattr(args, "portrayal", False))
     print(json.dumps({k: v for k, v in summary.items() if k != "tables"}))
     if getattr(args, "report", False):
         try:
@@ -33,6 +45,12 @@ def run_cli(args) -> int:
             print(f"{args.out}: corpus report failed: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
             return 1
         print(f"report: {html}")
+        if getattr(args, "portrayal", False):
+            try:
+                print(f"report: {render_portrayal_report(args.out)}")
+            except Exception as err:  # noqa: BLE001 - the tables are written; say why the report is not
+                print(f"{args.out}: portrayal report failed: {type(err).__name__}: {one_line(err)}", file=sys.stderr)
+                return 1
     if summary["errors"]:
         import pyarrow.parquet as pq
 

@@ -15,6 +15,7 @@ the same inputs with the same ``partition_size`` are byte-identical)::
     OUT/entity_index.parquet  one row per corpus entity: name, type, aliases, counts (analysis.corpus.identity)
     OUT/timexes.parquet    temporal expressions (analysis.articles.chronology.timeline)
     OUT/quotes.parquet     direct quotations with speaker and cue (analysis.articles.quotes.quotes)
+    OUT/mention_sentiment.parquet  targeted sentiment of every entity x sentence (``mention_sentiment=True``)
     OUT/errors.parquet     path, error: articles that could not be read or analysed
 
 ``doc_id`` (column ``article_id`` in the per-article tables) is the article's path relative to
@@ -115,7 +116,8 @@ def _load_partition(items: list[tuple[str, str]]):
 PIPE_BATCH_SIZE = 16
 
 
-def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BATCH_SIZE) -> dict:
+def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BATCH_SIZE,
+                      mention_sentiment: bool = False) -> dict:
     """Load and analyse a partition of articles in this process; return the corpus tables.
 
     The model is loaded once per process (``load_model`` is cached); the texts are parsed with
@@ -145,8 +147,13 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     clock = time.perf_counter
     t0 = clock()
     loaded, errors = _load_partition(items)
-    seconds = {"load": clock() - t0, "parse": 0.0, "analyse": 0.0, "tables": 0.0}
-    cols = {name: {c: [] for c in schemas[name].names} for name in TABLES if name != "errors"}
+    seconds = {"load": clock() - t0, "parse": 0.0, "analyse": 0.0, "targeted": 0.0, "tables": 0.0}
+    cols = {name: {c: [] for c in schemas[name].names} for name in TABLES if name not in ("errors", "mention_sentiment")}
+    targets = None
+    if mention_sentiment:  # targeted sentiment of every entity x sentence: one batch per partition
+        from ..articles.mention_sentiment import MentionTargets
+
+        targets = MentionTargets()
     # the lemmatizer is skipped: the analyses compute the few lemmas they read (nlp.lemma)
     skip = [name for name in nlpmod.SKIPPABLE if name in nlp.pipe_names]
     docs = iter(nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size, disable=skip))
@@ -169,16 +176,19 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
             n = len(table["start"])
             for c, values in cols[name].items():
                 values.extend([doc_id] * n if c == "article_id" else table[c])
+        if targets is not None:
+            targets.add(doc_id, art.text, sents, ments, qs)
         pol, vad = sents["polarity"], sents["vader_compound"]
         article = {
             "article_id": doc_id,
             "path": path,
-            "topic": Path(path).parent.name,
+            "topic": art.topic or Path(path).parent.name,
             "file_id": art.id,
             "title": art.title,
             "published": dt.datetime.combine(art.published, dt.time()) if art.published else None,
             "published_source": art.published_source,
             "outlet": art.outlet,
+            "bias": art.bias,
             "n_paragraphs": len(art.paragraphs),
             "n_chars": len(art.text),
             "n_sentences": len(pol),
@@ -193,6 +203,9 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
         seconds["analyse"] += clock() - t1
     cols["errors"] = {"path": [e["path"] for e in errors], "error": [e["error"] for e in errors]}
     del loaded, docs
+    t0 = clock()
+    cols["mention_sentiment"] = targets.score() if targets is not None else {c: [] for c in schemas["mention_sentiment"].names}
+    seconds["targeted"] = clock() - t0
     t0 = clock()
     tables = {name: pa.Table.from_pydict(cols[name], schema=schemas[name]).sort_by([(k, "ascending") for k in SORT_KEYS[name]])
               for name in TABLES}
@@ -248,6 +261,7 @@ def run_corpus(
     progress: bool = False,
     max_in_flight: int | None = None,
     recycle_after: int | None = RECYCLE_AFTER,
+    mention_sentiment: bool = False,
 ) -> dict:
     """Analyse every article in ``inputs`` on Dask and write the Parquet tables to ``out_dir``.
 
@@ -260,6 +274,10 @@ def run_corpus(
         n_workers: worker processes of the local cluster.
         progress: show a tqdm progress bar over partitions.
         max_in_flight: partitions submitted at once (default ``4 * workers``); bounds memory.
+        mention_sentiment: also score every name mention (entity x sentence) with the targeted
+            sentiment model into the ``mention_sentiment`` table (:mod:`analysis.articles.mention_sentiment`;
+            the input of :mod:`analysis.corpus.portrayal`); off, the table is written empty. It costs
+            about 2.6x the workers' CPU time of a run without it.
         recycle_after: local cluster only: restart the worker processes once each has analysed
             about this many partitions, giving back the memory they accumulated (see
             :data:`analysis.config.RECYCLE_AFTER`); ``None`` or 0: never. Workers of an existing scheduler are
@@ -291,6 +309,10 @@ def run_corpus(
         raise ParameterError(f"no article files in {', '.join(inputs)}")
     items = corpus_items(refs)
     parts = partition(items, partition_size)
+    if mention_sentiment:  # the int8 ONNX model is built once here, not by every worker
+        from ..articles.mention_sentiment import prepare_mention_model
+
+        prepare_mention_model()
 
     cluster = None
     settings = contextlib.ExitStack()
@@ -321,7 +343,7 @@ def run_corpus(
             raise
         client = Client(cluster)
     writers = _TableWriters(out)
-    worker_seconds: Counter = Counter({"load": 0.0, "parse": 0.0, "analyse": 0.0, "tables": 0.0})
+    worker_seconds: Counter = Counter({"load": 0.0, "parse": 0.0, "analyse": 0.0, "targeted": 0.0, "tables": 0.0})
     worker_pids: set[int] = set()
     restarts = 0
     ok = False
@@ -341,7 +363,7 @@ def run_corpus(
         submitted = 0
 
         def submit(i: int):
-            return client.submit(analyse_partition, parts[i], key=f"corpus-part-{i}-{os.getpid()}-{start}", pure=False)
+            return client.submit(analyse_partition, parts[i], mention_sentiment=mention_sentiment, key=f"corpus-part-{i}-{os.getpid()}-{start}", pure=False)
 
         if progress:
             from tqdm.auto import tqdm

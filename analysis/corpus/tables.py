@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..articles.chronology import TIMEXES
 from ..articles.entities import MENTIONS
+from ..articles.mention_sentiment import MENTION_SENTIMENT
 from ..articles.quotes import QUOTES
 from ..articles.sentiment import SENTENCES
 from ..schema import Table
@@ -18,12 +19,13 @@ from ..schema import Table
 ARTICLES = Table.parse("articles", """
     article_id        str        path relative to the inputs' common folder (business/001.txt; batch.jsonl:3 for a line)
     path              str        the file read
-    topic             str        name of the file's folder
+    topic             str        the JSON Lines line's ``topic`` field, else the name of the file's folder
     file_id           str        the article's own id (file stem, or the JSON line's id)
     title             str        headline
     published         timestamp  publication date, or null
     published_source  str        parameter / sidecar / html / jsonl / inferred / none
     outlet            str        publisher, or null
+    bias              str        the outlet's bias label from a JSON Lines field (AllSides: left, center, right, ...), or null
     n_paragraphs      int        body paragraphs
     n_chars           int        characters of article.text
     n_sentences       int        rows in sentences
@@ -41,7 +43,7 @@ ERRORS = Table.parse("errors", """
 """)
 
 #: Every corpus table by name, in the order they are written and listed.
-TABLES: dict[str, Table] = {t.name: t for t in (ARTICLES, SENTENCES, MENTIONS, TIMEXES, QUOTES, ERRORS)}
+TABLES: dict[str, Table] = {t.name: t for t in (ARTICLES, SENTENCES, MENTIONS, TIMEXES, QUOTES, MENTION_SENTIMENT, ERRORS)}
 TABLE_NAMES = tuple(TABLES)
 
 #: Sort keys of each table: the order rows are written in.
@@ -51,6 +53,7 @@ SORT_KEYS = {
     "entities": ["article_id", "start", "end"],
     "timexes": ["article_id", "start", "end"],
     "quotes": ["article_id", "start"],
+    "mention_sentiment": ["article_id", "sent_index", "start"],
     "errors": ["path"],
 }
 

@@ -135,8 +135,29 @@ _BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+#: Rules for short paragraphs only (promos, footers, widgets are a line or two; a real paragraph that
+#: happens to say "sign up here" or "continue reading" is longer): (reason, pattern, longest paragraph).
+_SHORT_RULES: tuple[tuple[str, re.Pattern[str], int], ...] = tuple(
+    (reason, re.compile(pattern, re.I), limit)
+    for reason, pattern, limit in (
+        ("newsletter promo", r"\bby signing up\b.{0,40}\byou agree\b", 600),
+        ("newsletter promo", r"\b(delivered|right|straight) to your inbox\b|\bin your inbox\b", 400),
+        ("newsletter promo", r"\bsign up (here|today|now)\b|^sign up for\b|\bmanage newsletters\b", 160),
+        ("continue reading", r"\bcontinue reading\b", 150),
+        ("link promo", r"^(click here|read more|related( coverage| stories)?|see also)\b", 150),
+        ("social promo", r"\b(follow|like|liking) us on (twitter|facebook|instagram)\b", 250),
+        ("reader appeal", r"\b(making|make) a (financial )?contribution\b|\bfinancial contribution will\b", 1500),
+        ("reader appeal", r"^support \S+( \S+){0,3} journalism\W*$", 80),
+        ("reader call-out", r"\bhave you been affected\b|\bplease get in touch\b", 300),
+        ("contact-number footer", r"\b(include|leave|provide) (a|your) (contact|phone|telephone) number\b", 300),
+        ("copyright footer", r"^(copyright\s*)?©\s*\d{4}\b|^copyright \d{4}\b|\bfor reprint permission\b", 250),
+        ("columnist disclaimer", r"\b(opinions|views) expressed\b.{0,80}\b(are|is) (solely )?"
+                                 r"(their|his|her|the author'?s?|the writer'?s?) own\b", 400),
+    )
+)
+
 #: Reasons after which everything else on the page is footer.
-_FOOTER_STARTS = {"comment form"}
+_FOOTER_STARTS = {"comment form", "contact-number footer"}
 
 
 def strip_boilerplate(text: str, *, log: RemovalLog | None = None) -> str:
@@ -145,7 +166,8 @@ def strip_boilerplate(text: str, *, log: RemovalLog | None = None) -> str:
     kept: list[str] = paragraphs[:1]
     in_footer = False
     for i, para in enumerate(paragraphs[1:], start=1):
-        reason = next((r for r, rx in _BOILERPLATE_RULES if rx.search(para)), None)
+        reason = next((r for r, rx in _BOILERPLATE_RULES if rx.search(para)), None) or \
+            next((r for r, rx, limit in _SHORT_RULES if len(para) <= limit and rx.search(para)), None)
         if reason is None and in_footer:
             reason = "page footer (after the comment form)"
         if reason is None:
@@ -154,6 +176,32 @@ def strip_boilerplate(text: str, *, log: RemovalLog | None = None) -> str:
         in_footer = in_footer or reason in _FOOTER_STARTS
         _log(log, i, "strip_boilerplate", reason, para)
     return join_paragraphs(kept)
+
+
+# Person-card widgets: a linked name expands inline to "Full Middle Name" glued to the
+# headlines of the person's latest stories, closed by "MORE" ("Adam Schiff Adam Bennett
+# SchiffGraham : Senate trial ... MORE ( D-Calif. )"). The name is kept, the card dropped.
+_CAP = r"[A-Z][\w.'’-]*"
+PERSON_CARD_RE = re.compile(
+    rf"(?P<name>\b(?:{_CAP}\s){{0,3}}(?P<last>[A-Z][a-z][\w'’-]*))"  # the name as written
+    rf"\s(?:[A-Z(][\w.'’()-]*\s){{1,4}}?(?P=last)"  # the full name repeated, middle names included
+    r"(?P<card>\S.{0,800}?|\s.{1,800}?)\sMORE\b"  # headlines, glued or not, up to MORE
+)
+
+
+def strip_person_cards(text: str, *, log: RemovalLog | None = None) -> str:
+    """Remove inline person-card widgets (full name + glued headlines + ``MORE``), keeping the name."""
+    paragraphs = split_paragraphs(text)
+    for i, para in enumerate(paragraphs):
+        if " MORE" not in para:
+            continue
+
+        def cut(m: re.Match, i: int = i) -> str:
+            _log(log, i, "strip_person_cards", "person-card widget", m.group(0)[len(m["name"]):])
+            return m["name"]
+
+        paragraphs[i] = PERSON_CARD_RE.sub(cut, para)
+    return join_paragraphs(paragraphs)
 
 
 # Photo credits: "Name Name/Agency", "Name NameAGENCY via Getty", "AP Photo/Name", "Getty Images".
@@ -287,6 +335,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     normalize_whitespace,
     strip_title_repeats,
     strip_boilerplate,
+    strip_person_cards,
     strip_photo_captions,
     strip_glued_tags,
 )

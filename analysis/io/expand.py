@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import AnalysisError, ArticleError, ParameterError
 from ..types import Article
-from .ingest import ARTICLE_SUFFIXES, JSONL_LINE_RE, JSONL_SUFFIXES, SIDECAR_SUFFIX, load_article, load_jsonl, read_text_file
+from .ingest import ARTICLE_SUFFIXES, JSONL_LINE_RE, SIDECAR_SUFFIX, is_jsonl, iter_jsonl_lines, load_article, load_jsonl
 
 
 def _is_dataset_doc(name: str) -> bool:
@@ -39,7 +39,7 @@ def expand_inputs(inputs: Iterable[str | Path], *, strict: bool = False) -> list
         if path.is_dir():
             found.extend(
                 p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
+                if p.is_file() and (p.suffix.lower() in ARTICLE_SUFFIXES or is_jsonl(p)) and not p.name.startswith(".")
                 and not p.name.endswith(SIDECAR_SUFFIX) and not _is_dataset_doc(p.name)
             )
         elif any(ch in item for ch in "*?[") and not path.exists():
@@ -54,14 +54,11 @@ def expand_inputs(inputs: Iterable[str | Path], *, strict: bool = False) -> list
     return found
 
 
-def is_jsonl(path: str | Path) -> bool:
-    """A JSON Lines file by its suffix (``.jsonl``, ``.ndjson``)."""
-    return Path(path).suffix.lower() in JSONL_SUFFIXES
-
-
 def jsonl_line_refs(path: str | Path) -> list[str]:
-    """``"<path>:<n>"`` for every non-blank line of a JSON Lines file (the form load_article takes)."""
-    return [f"{path}:{n}" for n, line in enumerate(read_text_file(Path(path)).splitlines(), start=1) if line.strip()]
+    """``"<path>:<n>"`` for every non-blank line of a JSON Lines file (plain or ``.jsonl.gz``, read
+    as a stream; the form load_article takes). A gzip stream that breaks off adds the ref of the
+    line where it broke (loading it reports the break)."""
+    return [f"{path}:{n}" for n, _ in iter_jsonl_lines(path)]
 
 
 def article_refs(inputs: Iterable[str | Path], *, strict: bool = False) -> list[str]:

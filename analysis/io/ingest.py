@@ -16,12 +16,14 @@ import yaml
 
 from .clean import clean_text
 from .dates import infer_dct, parse_date
-from ..errors import ArticleError, ParameterError
+from ..errors import ArticleError, ParameterError, one_line
 from ..types import Article
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+#: gzip-compressed JSON Lines (``x.jsonl.gz``): read as a stream, like ``.jsonl``.
+GZIP_SUFFIX = ".gz"
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 SIDECAR_SUFFIX = ".meta.yml"
 #: Largest article file read (HTML pages carry markup; a news story is rarely over 100 kB of text).
@@ -30,6 +32,13 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_CHARS = 1_000_000
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def is_jsonl(path: str | Path) -> bool:
+    """Whether ``path`` names a JSON Lines file, plain (``.jsonl``, ``.ndjson``) or gzipped (``.jsonl.gz``)."""
+    name = Path(path).name.lower()
+    name = name[: -len(GZIP_SUFFIX)] if name.endswith(GZIP_SUFFIX) else name
+    return Path(name).suffix in JSONL_SUFFIXES
 
 
 def article_id(name: str) -> str:
@@ -106,6 +115,8 @@ def build_article(
     language: str | None = None,
     url: str | None = None,
     infer_published: bool = True,
+    topic: str | None = None,
+    bias: str | None = None,
 ) -> Article:
     """Clean ``raw`` (title first line, then body) into an :class:`Article`.
 
@@ -140,6 +151,8 @@ def build_article(
         source=source,
         url=url,
         removed=result.removed,
+        topic=topic,
+        bias=bias,
     )
 
 
@@ -183,7 +196,7 @@ def load_article(
         return _jsonl_line(Path(m["file"]), int(m["line"]), title=title, published=published, outlet=outlet,
                            language=language, infer_published=infer_published)
     path = Path(path)
-    if path.suffix.lower() in JSONL_SUFFIXES:
+    if is_jsonl(path):
         articles = list(load_jsonl(path))
         if len(articles) != 1:
             raise ArticleError(path, f"holds {len(articles)} articles; name one line as {path}:N or use load_articles()")
@@ -216,7 +229,39 @@ def load_article(
     )
 
 
-JSONL_LINE_RE = re.compile(r"^(?P<file>.+\.(?:jsonl|ndjson)):(?P<line>\d+)$", re.IGNORECASE)
+JSONL_LINE_RE = re.compile(r"^(?P<file>.+\.(?:jsonl|ndjson)(?:\.gz)?):(?P<line>\d+)$", re.IGNORECASE)
+
+
+def iter_jsonl_lines(path: str | Path) -> Iterator[tuple[int, str | ArticleError]]:
+    """``(line number, line)`` of a JSON Lines file, read as a stream (gzip when ``.gz``).
+
+    Blank lines are skipped. A gzip stream that breaks off (truncated or corrupt file) ends
+    the iteration with one ``(n, ArticleError)`` naming ``file:n``, the line where it broke;
+    the lines read before the break have been yielded.
+
+    Raises:
+        ArticleError: the file is missing or is a directory.
+    """
+    import gzip
+    import zlib
+
+    path = Path(path)
+    if not path.exists():
+        raise ArticleError(path, "no such file")
+    if path.is_dir():
+        raise ArticleError(path, "is a directory, not an article file")
+    gz = path.name.lower().endswith(GZIP_SUFFIX)
+    n = 0
+    opener = gzip.open(path, "rt", encoding="utf-8-sig", errors="replace") if gz else \
+        path.open(encoding="utf-8-sig", errors="replace")
+    with opener as fh:
+        try:
+            for n, line in enumerate(fh, start=1):
+                if line.strip():
+                    yield n, line
+        except (EOFError, OSError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
+            yield n + 1, ArticleError(f"{path}:{n + 1}", f"compressed stream broken after line {n} "
+                                      f"({one_line(err)}); the {n} lines before were read")
 
 
 def _jsonl_line(path: Path, line: int, **overrides: Any) -> Article:
@@ -225,7 +270,7 @@ def _jsonl_line(path: Path, line: int, **overrides: Any) -> Article:
 
     infer = overrides.pop("infer_published", True)
     where = f"{path}:{line}"
-    found = next((a for a in load_jsonl(path, infer_published=infer, lines={line}) if (a.source if isinstance(a, Article) else str(a).split(": ", 1)[0]) == where), None)
+    found = next(iter(load_jsonl(path, infer_published=infer, lines={line})), None)
     if found is None:
         raise ArticleError(where, "no such line (or a blank one) in the JSON Lines file")
     if isinstance(found, ArticleError):
@@ -238,19 +283,37 @@ def _jsonl_line(path: Path, line: int, **overrides: Any) -> Article:
 
 def load_jsonl(path: str | Path, *, infer_published: bool = True,
                lines: Collection[int] | None = None) -> Iterator[Article | ArticleError]:
-    """Articles from JSON Lines (``title``, ``text``, ``published``, ``outlet``, ``url`` per line).
+    """Articles from JSON Lines (``title``, ``text``, ``published``, ``outlet``, ``url``, ``topic``,
+    ``bias`` per line), plain or gzipped (``.jsonl.gz``), read as a stream.
 
-    Yields an :class:`ArticleError` (instead of raising) for a bad line, so a batch goes on.
-    Each article's ``source`` is ``"<path>:<line>"`` (file line numbers, blank lines counted).
+    Yields an :class:`ArticleError` (instead of raising) for a bad line (cut-off JSON, no text,
+    an impossible date) naming ``file:line``, so a batch goes on; a broken gzip stream ends with
+    one such error after the lines read before the break.
 
     Args:
-        lines: only these line numbers (1-based); default: every non-blank line.
+        lines: only these (1-based) line numbers; reading stops after the last of them.
+
+    Each article's ``source`` is ``"<path>:<line>"`` (file line numbers, blank lines counted).
     """
+    import itertools
+
     path = Path(path)
-    for n, line in enumerate(read_text_file(path).splitlines(), start=1):
-        if not line.strip() or (lines is not None and n not in lines):
+    last = max(lines) if lines else None
+    try:
+        stream = iter_jsonl_lines(path)
+        first = next(stream, None)
+    except ArticleError as err:
+        yield err
+        return
+    for n, line in itertools.chain([first] if first else [], stream):
+        if last is not None and n > last:
+            break
+        if lines is not None and n not in lines:
             continue
         where = f"{path}:{n}"
+        if isinstance(line, ArticleError):
+            yield line
+            break
         try:
             rec = json.loads(line)
             if not isinstance(rec, dict) or not str(rec.get("text") or "").strip():
@@ -267,8 +330,14 @@ def load_jsonl(path: str | Path, *, infer_published: bool = True,
                 language=rec.get("language"),
                 url=rec.get("url"),
                 infer_published=infer_published,
+                topic=_optional_str(rec.get("topic")),
+                bias=_optional_str(rec.get("bias")),
             )
         except json.JSONDecodeError as err:
             yield ArticleError(where, f"invalid JSON ({err.msg})")
         except (ArticleError, ParameterError) as err:
             yield err if isinstance(err, ArticleError) else ArticleError(where, str(err))
+
+
+def _optional_str(value: Any) -> str | None:
+    return str(value).strip() or None if value not in (None, "") else None

@@ -1,0 +1,68 @@
+"""Targeted sentiment for corpus scale: float MiniLM vs the fast variants, side by side.
+
+Usage: ``python benchmarks/bench_targeted.py [--threads 1] [--limit N]``
+
+On NewsMTSC ``devtest_rw.jsonl`` (all 1,146 targets unless ``--limit``) prints per backend:
+macro-F1, accuracy, label agreement with the float MiniLM, items per second (one call over all
+items, after a warm-up on 64 items), and the speed-up over the float model. Threads: torch
+intra-op threads (corpus workers use 1). Backends: ``minilm`` (float, the committed model as
+``python -m analysis evaluate sentiment`` runs it), ``minilm-fast`` (batched tokenization only),
+``minilm-int8`` (+ torch int8 dynamic quantization), ``onnx-int8`` (ONNX Runtime, int8
+per-channel weights: what corpus runs use), ``lexical``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from analysis.config import DATA_DIR
+from analysis.articles.mention_sentiment import FastMiniLM, OnnxMiniLM
+from analysis.articles.targeted import LEXICAL_ARTIFACT, MINILM_ARTIFACT, load_newsmtsc, load_targeted_model, macro_f1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=0)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    path = DATA_DIR / "newsmtsc" / "devtest_rw.jsonl"
+    if not path.is_file():
+        print(f"{path}: not present; nothing measured", file=sys.stderr)
+        return 2
+    examples = load_newsmtsc(path)
+    examples = examples[: args.limit] if args.limit else examples
+    items = [ex[:3] for ex in examples]
+    gold = np.array([ex.label for ex in examples])
+    base = load_targeted_model(MINILM_ARTIFACT)
+    models = {
+        "minilm": base,
+        "minilm-fast": FastMiniLM(base, quantize=False),
+        "minilm-int8": FastMiniLM(base, quantize=True),
+        "onnx-int8": OnnxMiniLM(base, threads=args.threads),
+        "lexical": load_targeted_model(LEXICAL_ARTIFACT),
+    }
+    rows, ref = {}, None
+    for name, model in models.items():
+        model.predict_proba(items[:64])  # warm-up
+        start = time.perf_counter()
+        pred = model.predict_proba(items).argmax(axis=1)
+        secs = time.perf_counter() - start
+        ref = pred if ref is None else ref
+        rows[name] = {"f1_macro": round(macro_f1(gold, pred), 4), "accuracy": round(float((gold == pred).mean()), 4),
+                      "agree_with_float": round(float((pred == ref).mean()), 4), "items_per_s": round(len(items) / secs, 1),
+                      "seconds": round(secs, 2)}
+    for r in rows.values():
+        r["speedup_vs_float"] = round(rows["minilm"]["seconds"] / r["seconds"], 2)
+    print(json.dumps({"n": len(items), "threads": args.threads, "backends": rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
