@@ -32,6 +32,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         from .evaluation.timeml import main
     elif args.what == "entities":
         from .evaluation.conll import main
+    elif args.what == "tls":
+        from .evaluation.tls import main
     else:
         from .evaluation.newsmtsc import main
     return main(args.rest)
@@ -67,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=_report)
 
     ev = sub.add_parser("evaluate", help="score an analysis on public gold data; prints JSON")
-    ev.add_argument("what", choices=["timeline", "entities", "sentiment"])
+    ev.add_argument("what", choices=["timeline", "entities", "sentiment", "tls"])
     ev.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the scorer (files or folders)")
     ev.set_defaults(func=_evaluate)
 
