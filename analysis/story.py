@@ -334,6 +334,14 @@ class _Candidate:
     outlet: str
 
 
+_LIVE_PREFIX = re.compile(r"^\((?:update|updated|posted)\b[^)]{0,80}\)\s*|^(?:update|updated)\s*:?\s*[\d:.apm ]+[^,]{0,40},[^)]{0,40}?\bET\)?\s*", re.I)
+
+
+def summary_sentence(line: str) -> str:
+    """A line as a summary sentence: a live-blog stamp in front ("(Update 3:28 a.m. Thursday in Cairo, ...)") dropped."""
+    return _LIVE_PREFIX.sub("", line).strip()
+
+
 def _matches(text: str, terms: Sequence[str]) -> bool:
     low = text.lower()
     return any(t in low for t in terms)
@@ -386,17 +394,19 @@ def _candidates(
 
     def ok(sentence: str) -> bool:
         n = len(sentence.split())
-        return options.min_tokens <= n <= options.max_tokens and (not terms or _matches(sentence, terms))
+        return bool(sentence) and options.min_tokens <= n <= options.max_tokens and (not terms or _matches(sentence, terms))
 
     for a in articles:
         dated_lines: dict[int, set[dt.date]] = defaultdict(set)
         for line, d, _ in a.dates:
             dated_lines[line].add(dt.date.fromisoformat(d))
         for line, days in dated_lines.items():
-            if ok(a.lines[line]):
+            sentence = summary_sentence(a.lines[line])
+            if ok(sentence):
                 for d in days:
-                    by_day[d].append(_Candidate(a.lines[line], a.id, a.outlet))
-        for i, sentence in enumerate(a.lines[: options.lead]):
+                    by_day[d].append(_Candidate(sentence, a.id, a.outlet))
+        for i, line in enumerate(a.lines[: options.lead]):
+            sentence = summary_sentence(line)
             if i in dated_lines or not ok(sentence):
                 continue
             for k in range(options.pub_days):
@@ -553,3 +563,83 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
     tab["date"] = pd.to_datetime(tab["date"])
     ev["date"] = pd.to_datetime(ev["date"])
     return tab, ev
+
+
+# --------------------------------------------------------------------------- chart and report
+def short_label(sentence: str, max_words: int = 7, max_chars: int = 44) -> str:
+    """The first words of an event sentence, for a chart label (the wire-service dateline dropped)."""
+    text = re.sub(r"^[A-Z][A-Za-z .,'-]{0,40}\((?:Reuters|AP|AFP|CNN)\)\s*-*\s*", "", sentence.strip())
+    words = text.split()
+    label = " ".join(words[:max_words])
+    if len(label) > max_chars:
+        label = label[: max_chars - 1].rstrip() + "…"
+    elif len(words) > max_words:
+        label += " …"
+    return label
+
+
+def plot_story(tab: pd.DataFrame, *, title: str | None = None, max_labels: int = 12):
+    """The story on a time axis: one stem per day, its height the day's salience (the larger the dot,
+    the more articles behind the day's events). The ``max_labels`` most salient days are labelled
+    (date and the first words of the top event) in rows above the stems, joined by dotted leaders:
+    days in the left half of the axis stack downwards from the top left, days in the right half
+    from the top right, so no label crosses another label or leader."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    t = tab.sort_values("date").reset_index(drop=True)
+    labelled = t.nlargest(min(len(t), max_labels), "salience").sort_values("date") if len(t) else t
+    n_rows = max(1, math.ceil(len(labelled) / 2))
+    fig, ax = plt.subplots(figsize=(11, 3.2 + 0.28 * n_rows))
+    if t.empty:
+        ax.text(0.5, 0.5, "no dated events", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    sal = t["salience"].astype(float).to_numpy()
+    top = float(sal.max())
+    ax.vlines(t["date"], 0, sal, color="#9aa7b8", lw=1.2)
+    ax.scatter(t["date"], sal, s=18 + 10 * np.sqrt(t["n_articles"].to_numpy()), color="#4c72b0", zorder=3)
+    lo, hi = t["date"].min(), t["date"].max()
+    pad = max((hi - lo) * 0.03, pd.Timedelta(days=1))
+    row_h = top * 0.16
+    rows_all = list(labelled.itertuples())
+    half = math.ceil(len(rows_all) / 2)
+    left, right = rows_all[:half], rows_all[half:][::-1]
+    for side, rows in (("left", left), ("right", right)):
+        for i, r in enumerate(rows):
+            y = top * 1.12 + row_h * (n_rows - 1 - i)
+            ax.vlines(r.date, r.salience, y, color="#bbbbbb", lw=0.7, linestyles=":")
+            ax.annotate(f"{r.date:%d %b}: {short_label(r.summary.split(chr(10))[0])}", (r.date, y), fontsize=8,
+                        ha=side, va="bottom", xytext=(0, 1), textcoords="offset points", color="#222")
+    ax.set_ylim(0, top * 1.12 + row_h * n_rows)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_yticks([v for v in ax.get_yticks() if v <= top])
+    ax.set_ylabel("salience")
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title or f"The story in {len(t)} days (salience: articles dating an event to the day or published that day)",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def story_alt_text(tab: pd.DataFrame) -> str:
+    """A sentence describing the chart of :func:`plot_story`."""
+    if tab.empty:
+        return "No day of the story could be dated."
+    top = tab.nlargest(3, "salience")
+    parts = [f"{d:%d %B %Y} ({short_label(s.split(chr(10))[0])})" for d, s in zip(top["date"], top["summary"])]
+    return (f"Timeline of {len(tab)} days from {tab['date'].min():%d %B %Y} to {tab['date'].max():%d %B %Y}; "
+            f"the most salient: " + "; ".join(parts) + ".")
+
+
+def render_story_report(articles_path: str | Path, out_dir: str | Path, **parameters) -> Path:
+    """Execute ``notebooks/story.ipynb`` on an articles file into ``OUT/story.{ipynb,html}``; returns the HTML path."""
+    from .report import execute
+
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return execute("story", folder / "story.ipynb", {"articles_path": str(Path(articles_path).resolve()),
+                                                      "output_dir": str(folder.resolve()), **parameters})
