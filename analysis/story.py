@@ -309,6 +309,8 @@ class StoryOptions:
         support: weigh an event by its support (1 + log of its distinct articles), not by centrality alone.
         dup_sim: cosine (TF-IDF) at which two candidate sentences are one event (merged, sources pooled).
         redundancy: cosine above which a candidate repeats an event already in the story (skipped).
+        relevance: with keywords, an article takes part (votes, candidates) only when at least this
+            many of its lines name one (0: every article).
         min_tokens, max_tokens: length of a summary sentence (words).
         seed: random seed of the ``"random"`` ranker.
     """
@@ -322,6 +324,7 @@ class StoryOptions:
     support: bool = True
     dup_sim: float = 0.6
     redundancy: float = 0.5
+    relevance: int = 2
     min_tokens: int = 6
     max_tokens: int = 60
     seed: int = 0
@@ -334,12 +337,49 @@ class _Candidate:
     outlet: str
 
 
+#: Page stamps in front of a lead line: a Reuters dateline ("BEIRUT | Wed May 11, 2011 4:25 pm EDT BEIRUT
+#: (Reuters) -"), a BBC "21 December 2011 Last updated at 04:27 GMT" header. Their date is the page's,
+#: not an event's: it is no vote and no part of a summary sentence.
+_STAMP = re.compile(
+    r"^(?:Credit:.{0,100}?)?[A-Z][A-Za-z .,'-]{1,40}\|\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?\s+\w{3,9}\.?\s+\d{1,2},\s*\d{4}"
+    r"\s+\d{1,2}:\s*\d{2}\s*[ap]m\s+[A-Z]{2,4}\s+(?:[A-Z][A-Za-z .,'-]{1,40}\((?:Reuters)\)\s*-+\s*)?"
+    r"|^\d{1,2} \w+ \d{4},? Last updated at \d{1,2}:\d{2}\s*(?:GMT|BST|ET)?\s*(?:Help\s+)?"
+)
+#: A clock time alone ("04:27 GMT", "7 pm") dates nothing but the page.
+_CLOCK_ONLY = re.compile(r"(?:about |around |at |by )?\d{1,2}(?:[:.]\s*\d{2})?\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|EDT|EST|ET|UTC|CET|local time)?", re.I)
+
+
+def split_stamp(line: str) -> tuple[str, str]:
+    """``(stamp, rest)`` of a line: the page stamp in front (see :data:`_STAMP`), or ``""``."""
+    m = _STAMP.match(line)
+    return (m.group(), line[m.end():]) if m else ("", line)
+
+
+def event_dates(a: DatedArticle) -> list[tuple[int, dt.date]]:
+    """``(line, day)`` of the article's dates that date an event: not a page stamp's, not a bare clock time."""
+    cached = getattr(a, "_event_dates", None)
+    if cached is not None:
+        return cached
+    out = []
+    stamps: dict[int, tuple[str, str]] = {}
+    for line, day, expr in a.dates:
+        if _CLOCK_ONLY.fullmatch(expr.strip()):
+            continue
+        stamp, rest = stamps.setdefault(line, split_stamp(a.lines[line]))
+        if stamp and expr in stamp and expr not in rest:
+            continue
+        out.append((line, dt.date.fromisoformat(day)))
+    a._event_dates = out  # type: ignore[attr-defined]
+    return out
+
+
 _LIVE_PREFIX = re.compile(r"^\((?:update|updated|posted)\b[^)]{0,80}\)\s*|^(?:update|updated)\s*:?\s*[\d:.apm ]+[^,]{0,40},[^)]{0,40}?\bET\)?\s*", re.I)
 
 
 def summary_sentence(line: str) -> str:
-    """A line as a summary sentence: a live-blog stamp in front ("(Update 3:28 a.m. Thursday in Cairo, ...)") dropped."""
-    return _LIVE_PREFIX.sub("", line).strip()
+    """A line as a summary sentence: a page stamp or live-blog stamp in front
+    ("(Update 3:28 a.m. Thursday in Cairo, ...)") dropped."""
+    return _LIVE_PREFIX.sub("", split_stamp(line)[1]).strip()
 
 
 def _matches(text: str, terms: Sequence[str]) -> bool:
@@ -363,8 +403,7 @@ def rank_days(
     published = Counter(a.published for a in articles)
     for a in articles:
         horizon = a.published + dt.timedelta(days=options.future_days)
-        days = [dt.date.fromisoformat(d) for _, d, _ in a.dates]
-        days = [d for d in days if d <= horizon]
+        days = [d for _, d in event_dates(a) if d <= horizon]
         dating.update(set(days) if options.vote == "articles" else days)
     days = sorted(d for d in set(dating) | set(published) if _in_range(d, start, end))
     if options.date_ranker == "pubcount":
@@ -398,8 +437,8 @@ def _candidates(
 
     for a in articles:
         dated_lines: dict[int, set[dt.date]] = defaultdict(set)
-        for line, d, _ in a.dates:
-            dated_lines[line].add(dt.date.fromisoformat(d))
+        for line, d in event_dates(a):
+            dated_lines[line].add(d)
         for line, days in dated_lines.items():
             sentence = summary_sentence(a.lines[line])
             if ok(sentence):
@@ -508,6 +547,8 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
         ent = entity.lower()
         arts = [a for a in arts if any(ent in line.lower() for line in a.lines)]
         terms = [ent] if not terms else terms
+    if terms and options.relevance:
+        arts = [a for a in arts if sum(_matches(line, terms) for line in a.lines) >= options.relevance]
     days = rank_days(arts, start=start, end=end, options=options)
     rows, event_rows = [], []
     if len(days) and arts:

@@ -25,6 +25,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -121,12 +122,22 @@ def topic_folders(root: Path, topics: list[str] | None = None) -> list[Path]:
     return folders
 
 
+_TOKEN = re.compile(r"n't\b|'(?:s|re|ve|m|ll|d)\b|\w+(?:[-.&/]\w+)*|\S", re.I)
+_CLITIC = re.compile(r"(\w)(n't|'(?:s|re|ve|m|ll|d))\b", re.I)
+
+
+def tokenize(sentence: str) -> str:
+    """A summary sentence tokenized like the references (PTB-like: punctuation and clitics split off),
+    so tilse's whitespace tokens compare words, not ``word,`` with ``word``."""
+    return " ".join(_TOKEN.findall(_CLITIC.sub(r"\1 \2", sentence)))
+
+
 def predict(articles: list[DatedArticle], task: Task, keywords: list[str], options: StoryOptions) -> dict[dt.date, list[str]]:
     """The timeline a system produces for one task (same size constraints as the paper)."""
     arts = [a for a in articles if task.start <= a.published <= task.end]
     tab = story(arts, keywords=keywords, start=task.start, end=task.end, n_dates=task.n_dates,
                 n_sentences=task.n_sentences, options=options)
-    return {d.date(): s.split("\n") for d, s in zip(tab["date"], tab["summary"])}
+    return {d.date(): [tokenize(x) for x in s.split("\n")] for d, s in zip(tab["date"], tab["summary"])}
 
 
 def _evaluator(rouge: str):
