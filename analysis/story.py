@@ -307,6 +307,8 @@ class StoryOptions:
         pub_days: lead sentences of an article stand for its publication day and the ``pub_days - 1`` days before.
         lead: lead sentences of an article that are candidates for its publication day.
         support: weigh an event by its support (1 + log of its distinct articles), not by centrality alone.
+        balanced: the day's centroid weighs its dating sentences and its lead sentences equally
+            (else: the mean of all candidates).
         dup_sim: cosine (TF-IDF) at which two candidate sentences are one event (merged, sources pooled).
         redundancy: cosine above which a candidate repeats an event already in the story (skipped).
         relevance: with keywords, an article takes part (votes, candidates) only when at least this
@@ -322,8 +324,9 @@ class StoryOptions:
     pub_days: int = 2
     lead: int = 5
     support: bool = True
-    dup_sim: float = 0.6
-    redundancy: float = 0.5
+    balanced: bool = False
+    dup_sim: float = 0.8
+    redundancy: float = 0.3
     relevance: int = 2
     min_tokens: int = 6
     max_tokens: int = 60
@@ -335,6 +338,7 @@ class _Candidate:
     sentence: str
     article: str
     outlet: str
+    dating: bool = True  # the sentence names the day (False: a lead sentence of that day's article)
 
 
 #: Page stamps in front of a lead line: a Reuters dateline ("BEIRUT | Wed May 11, 2011 4:25 pm EDT BEIRUT
@@ -449,7 +453,7 @@ def _candidates(
             if i in dated_lines or not ok(sentence):
                 continue
             for k in range(options.pub_days):
-                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet))
+                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet, False))
     return by_day
 
 
@@ -470,7 +474,11 @@ def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions):
     from sklearn.preprocessing import normalize
 
     X = normalize(vec.transform([c.sentence for c in cands]))
-    centroid = np.asarray(X.mean(axis=0)).ravel()
+    dating = np.array([c.dating for c in cands])
+    if options.balanced and dating.any() and not dating.all():  # both kinds count half
+        centroid = np.asarray(X[dating].mean(axis=0)).ravel() + np.asarray(X[~dating].mean(axis=0)).ravel()
+    else:
+        centroid = np.asarray(X.mean(axis=0)).ravel()
     norm = np.linalg.norm(centroid)
     if norm == 0:
         return X, []

@@ -41,15 +41,19 @@ SYSTEMS = {
 }
 #: Design choices measured one at a time against the system (``--ablation``).
 ABLATIONS = {
-    "dates: mentions only": dict(date_ranker="mentions"),
-    "dates: pub_weight 0.5": dict(pub_weight=0.5),
-    "dates: pub_weight 2": dict(pub_weight=2.0),
-    "dates: sentence votes": dict(vote="sentences"),
-    "dates: future mentions 30d": dict(future_days=30),
+    "dates: mentions only (no publication votes)": dict(date_ranker="mentions"),
+    "dates: publication weight 0.5": dict(pub_weight=0.5),
+    "dates: publication weight 2": dict(pub_weight=2.0),
+    "dates: one vote per dating sentence": dict(vote="sentences"),
+    "dates: mentions up to 30 days ahead vote": dict(future_days=30),
+    "dates: every article votes (no keyword relevance)": dict(relevance=0),
     "sentences: centrality only (no support)": dict(support=False),
+    "sentences: balanced dating/lead centroid": dict(balanced=True),
     "sentences: no lead sentences": dict(lead=0),
-    "redundancy: off": dict(redundancy=1.01),
-    "redundancy: no merge of near-duplicates": dict(dup_sim=1.01),
+    "redundancy: near-duplicates not merged": dict(dup_sim=1.01),
+    "redundancy: merge at cosine 0.6": dict(dup_sim=0.6),
+    "redundancy: no cross-day filter": dict(redundancy=1.01),
+    "redundancy: cross-day filter at 0.5": dict(redundancy=0.5),
 }
 MEASURES = ("concat", "agreement", "align_date_content_costs_many_to_one")
 
