@@ -25,6 +25,7 @@ Tables: :data:`STORY_COLUMNS` (one row per day, :func:`story`) and :data:`EVENT_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import json
@@ -59,7 +60,7 @@ MAX_LINE_TOKENS = 80
 #: A date more than this many days after publication is not the article's (a crawl-time widget,
 #: a "most read" box): it is dropped.
 MAX_AHEAD_DAYS = 60
-#: Version of the per-article extraction; part of the cache key.
+#: Version of the per-article extraction; part of the cache key (with a hash of the timex extractor's source).
 EXTRACT_VERSION = "1"
 
 #: One row per story day (:func:`story`).
@@ -172,9 +173,20 @@ def _cache_path(record_key: str) -> Path:
     return cache_dir() / "story" / record_key[:2] / f"{record_key}.json"
 
 
+@functools.lru_cache(maxsize=1)
+def _extractor_hash() -> str:
+    """Hash of the timex extractor's source: a cached result is stale once the extractor changes."""
+    from . import chronology, timex
+
+    h = hashlib.sha256()
+    for module in (timex, chronology):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _record_key(article_id: str, published: dt.date, text: str) -> str:
     h = hashlib.sha256()
-    h.update(f"{EXTRACT_VERSION}|{MAX_LINES}|{MAX_TOKENS}|{MAX_LINE_TOKENS}|{MAX_AHEAD_DAYS}|{article_id}|{published}\0".encode())
+    h.update(f"{EXTRACT_VERSION}|{_extractor_hash()}|{MAX_LINES}|{MAX_TOKENS}|{MAX_LINE_TOKENS}|{MAX_AHEAD_DAYS}|{article_id}|{published}\0".encode())
     h.update(text.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
