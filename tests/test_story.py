@@ -174,3 +174,9 @@ def test_evaluate_tls_one_real_task(data_dir) -> None:
                           systems={"system": tls.SYSTEMS["system"]})
     avg = result["average"]["system"]
     assert avg["Date-F1"] >= 0.7 and 0.08 <= avg["AR1-F"] <= 0.4
+
+
+def test_tls_tokenize_like_the_references() -> None:
+    from analysis.evaluation.tls import tokenize
+
+    assert tokenize('BP\'s "top kill" failed, he said; it didn\'t.') == 'BP \'s " top kill " failed , he said ; it did n\'t .'
