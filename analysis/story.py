@@ -563,12 +563,12 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
     start, end = _as_date(start), _as_date(end)
     arts = [a for a in articles if _in_range(a.published, start, end)]
     terms = [k.lower() for k in keywords if k]
+    if terms and options.relevance:
+        arts = [a for a in arts if sum(_matches(line, terms) for line in a.lines) >= options.relevance]
     if entity:
         ent = entity.lower()
         arts = [a for a in arts if any(ent in line.lower() for line in a.lines)]
         terms = [ent] if not terms else terms
-    if terms and options.relevance:
-        arts = [a for a in arts if sum(_matches(line, terms) for line in a.lines) >= options.relevance]
     days = rank_days(arts, start=start, end=end, options=options)
     rows, event_rows = [], []
     if len(days) and arts:

@@ -15,18 +15,21 @@ import pytest
 from analysis import story as S
 from analysis.errors import ArticleError
 
-FILLER = "Residents said the water was still rising in the valley .\nOfficials urged calm .\n"
+FILLER = "Residents said the water was still rising in the Ruritania valley .\nOfficials urged calm .\n"
 
-# PTB-tokenized like Timeline17: the dam burst on Sunday 1 March 2020 (reported by three articles from
-# two outlets, two of them in near-identical words), rescuers reached the valley on 3 March; an old
+# PTB-tokenized like Timeline17: the dam burst on Sunday 1 March 2020 (reported by five articles from
+# three outlets, three of them in near-identical words), rescuers reached the valley on 3 March; an old
 # 2019 inspection is named once; a crawl-time widget names a day in 2023.
 ARTICLES = [
     {"id": "a_1", "time": "2020-03-02", "source": "wire",
      "text": "Dam bursts in Ruritania -LRB- AP -RRB- The Ruritania dam burst on Sunday , flooding three villages "
              "and forcing `` thousands '' to flee .\n" + FILLER + "RETWEET Follow us March 3 , 2023\n"},
     {"id": "b_1", "time": "2020-03-02", "source": "daily",
-     "text": "Ruritania flood The Ruritania dam burst on Sunday , flooding three villages and forcing thousands to flee , "
-             "police said .\n" + FILLER},
+     "text": "Ruritania flood The Ruritania dam burst on Sunday , flooding three villages and forcing thousands to flee .\n"
+             + FILLER},
+    {"id": "c_1", "time": "2020-03-03", "source": "tribune",
+     "text": "Ruritania mourns The Ruritania dam burst on Sunday , flooding three villages and forcing thousands to flee .\n"
+             + FILLER},
     {"id": "b_2", "time": "2020-03-04", "source": "daily",
      "text": "Rescuers reach Ruritania valley Rescue teams reached the flooded Ruritania valley on Tuesday and pulled "
              "40 survivors from the mud .\n" + FILLER + "The Ruritania dam burst on March 1 , the worst disaster in decades .\n"},
@@ -81,8 +84,8 @@ def test_story_ranks_the_days_and_merges_sources(dated) -> None:
     first = tab.iloc[0]
     assert first["rank"] == 1 and "dam burst" in first["summary"]
     # the same report from the wire and the daily paper is one event with both sources
-    assert {"a_1", "b_1"} <= set(first["source_ids"].split("; "))
-    assert first["n_outlets"] == 2
+    assert {"a_1", "b_1", "c_1"} <= set(first["source_ids"].split("; "))
+    assert first["n_outlets"] == 3
     assert "-LRB-" not in first["summary"] and "``" not in first["summary"]
     events = S.story_events(dated, keywords=["ruritania"], n_dates=2, n_sentences=1)
     assert list(events.columns) == S.EVENT_COLUMNS and len(events) == 2
@@ -102,7 +105,7 @@ def test_baseline_rankers_differ_from_the_system(dated) -> None:
     assert votes.iloc[0]["date"] == dt.date(2020, 3, 1)  # named by 4 articles, published on by none
     assert pub.iloc[0]["date"] == dt.date(2020, 3, 2)  # two articles published that day
     rnd = S.rank_days(dated, options=S.StoryOptions(date_ranker="random", seed=0))
-    assert set(rnd["date"]) == {dt.date(2020, 3, d) for d in (2, 4, 6)}
+    assert set(rnd["date"]) == {dt.date(2020, 3, d) for d in (2, 3, 4, 6)}
 
 
 def test_plot_story(dated) -> None:
