@@ -642,16 +642,15 @@ def short_label(sentence: str, max_words: int = 7, max_chars: int = 44) -> str:
 def plot_story(tab: pd.DataFrame, *, title: str | None = None, max_labels: int = 12):
     """The story on a time axis: one stem per day, its height the day's salience (the larger the dot,
     the more articles behind the day's events). The ``max_labels`` most salient days are labelled
-    (date and the first words of the top event) in rows above the stems, joined by dotted leaders:
-    days in the left half of the axis stack downwards from the top left, days in the right half
-    from the top right, so no label crosses another label or leader."""
+    (date and the first words of the top event), one row each above the stems, earliest at the top,
+    joined to their stems by dotted leaders, so no two labels overlap."""
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     t = tab.sort_values("date").reset_index(drop=True)
     labelled = t.nlargest(min(len(t), max_labels), "salience").sort_values("date") if len(t) else t
-    n_rows = max(1, math.ceil(len(labelled) / 2))
-    fig, ax = plt.subplots(figsize=(11, 3.2 + 0.28 * n_rows))
+    n_rows = max(1, len(labelled))
+    fig, ax = plt.subplots(figsize=(11, 3.0 + 0.24 * n_rows))
     if t.empty:
         ax.text(0.5, 0.5, "no dated events", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -662,16 +661,14 @@ def plot_story(tab: pd.DataFrame, *, title: str | None = None, max_labels: int =
     ax.scatter(t["date"], sal, s=18 + 10 * np.sqrt(t["n_articles"].to_numpy()), color="#4c72b0", zorder=3)
     lo, hi = t["date"].min(), t["date"].max()
     pad = max((hi - lo) * 0.03, pd.Timedelta(days=1))
-    row_h = top * 0.16
-    rows_all = list(labelled.itertuples())
-    half = math.ceil(len(rows_all) / 2)
-    left, right = rows_all[:half], rows_all[half:][::-1]
-    for side, rows in (("left", left), ("right", right)):
-        for i, r in enumerate(rows):
-            y = top * 1.12 + row_h * (n_rows - 1 - i)
-            ax.vlines(r.date, r.salience, y, color="#bbbbbb", lw=0.7, linestyles=":")
-            ax.annotate(f"{r.date:%d %b}: {short_label(r.summary.split(chr(10))[0])}", (r.date, y), fontsize=8,
-                        ha=side, va="bottom", xytext=(0, 1), textcoords="offset points", color="#222")
+    row_h = top * 0.13
+    span = (hi - lo) if hi > lo else pd.Timedelta(days=1)
+    for i, r in enumerate(labelled.itertuples()):  # one row per label, earliest at the top
+        y = top * 1.12 + row_h * (n_rows - 1 - i)
+        side = "right" if (r.date - lo) / span > 0.6 else "left"
+        ax.vlines(r.date, r.salience, y, color="#bbbbbb", lw=0.7, linestyles=":")
+        ax.annotate(f"{r.date:%d %b}: {short_label(r.summary.split(chr(10))[0])}", (r.date, y), fontsize=8,
+                    ha=side, va="bottom", xytext=(0, 1), textcoords="offset points", color="#222")
     ax.set_ylim(0, top * 1.12 + row_h * n_rows)
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_yticks([v for v in ax.get_yticks() if v <= top])
