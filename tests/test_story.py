@@ -183,3 +183,31 @@ def test_tls_tokenize_like_the_references() -> None:
     from analysis.evaluation.tls import tokenize
 
     assert tokenize('BP\'s "top kill" failed, he said; it didn\'t.') == 'BP \'s " top kill " failed , he said ; it did n\'t .'
+
+
+def test_story_notebook_parameters_typed_and_commented() -> None:
+    import re
+
+    import nbformat
+
+    from analysis.config import NOTEBOOKS_DIR
+
+    nb = nbformat.read(NOTEBOOKS_DIR / "story.ipynb", as_version=4)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert not any(re.search(r"^\s*def ", c.source, re.M) for c in nb.cells if c.cell_type == "code")
+    for line in params[0].source.splitlines():
+        assert re.match(r"^\w+: \w+ = .+  # .+", line), line
+
+
+@pytest.mark.slow
+def test_story_report_renders(tmp_path, monkeypatch, nlp) -> None:
+    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "articles.jsonl"
+    src.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    html = S.render_story_report(src, tmp_path / "out", keywords="ruritania", n_dates=3, n_sentences=1)
+    text = html.read_text()
+    assert "The story at a glance" in text and "<img" in text and "Ruritania dam burst" in text
+    table = pd.read_csv(tmp_path / "out" / "story.csv")
+    assert list(table.columns) == S.STORY_COLUMNS and table.loc[0, "date"] == "2020-03-01"
