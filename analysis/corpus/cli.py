@@ -28,6 +28,14 @@ def render_portrayal_report(corpus_dir: str | Path, out: str | Path | None = Non
                            title=f"portrayal — {folder}")
 
 
+def render_story_report(articles_path: str | Path, out_dir: str | Path, **parameters) -> Path:
+    """Execute ``notebooks/story.ipynb`` on an articles file into ``OUT/story.{ipynb,html}``; returns the HTML path."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return render_notebook("story", folder / "story.ipynb", {"articles_path": str(Path(articles_path).resolve()),
+                                                      "output_dir": str(folder.resolve()), **parameters})
+
+
 #: Failed articles named one per line on stderr by the command line; the rest are counted.
 _ERRORS_SHOWN = 20
 

@@ -39,7 +39,8 @@ class Timex:
         text: the TimeML extent, ``doc.text[start:end]``.
         type: ``"DATE"``, ``"TIME"``, ``"DURATION"`` or ``"SET"``.
         value: the TIMEX3 value (``"2020-12-14"``, ``"2020-W51"``, ``"P3D"``, ``"PRESENT_REF"``...).
-        anchor: ``"absolute"`` (fully stated), ``"dct"`` (resolved against the DCT) or
+        anchor: ``"absolute"`` (fully stated), ``"dct"`` (resolved against the DCT), ``"event"``
+            (counted from a day the text dated just before: "the next day", "two days later") or
             ``"unresolved"`` (relative, no DCT: the value is underspecified, e.g. ``"XXXX-12"``).
         sent_index: index of the sentence in ``list(doc.sents)``.
     """
@@ -491,7 +492,9 @@ def _h_quarter_of_year(m: re.Match, ctx: _Context) -> _Norm | None:
     if ctx.dct is None:
         return _Norm("DATE", f"XXXX-Q{q}", "unresolved")
     year = ctx.dct.year
-    if m["rel"]:
+    if "qrel" in m.re.groupindex and m["qrel"]:  # "the first quarter of last year"
+        year += _rel_sign(m["qrel"])
+    elif m["rel"]:
         year += _rel_sign(m["rel"].split()[0])
     elif q > _quarter(ctx.dct) and ctx.direction(m.start(), m.end()) < 0 and _quarter(ctx.dct) == 1:
         year -= 1
@@ -520,6 +523,8 @@ def _h_ago(m: re.Match, ctx: _Context) -> _Norm | None:
     if unit == "year" and n == 1 and ctx.dct and _QUARTER_TALK.search(ctx.text, max(m.start() - 400, 0), m.start()):
         y, mo = _shift_months(ctx.dct.year + sign, ctx.dct.month, -3)
         return _Norm("DATE", f"{y}-Q{(mo - 1) // 3 + 1}", "dct")  # earnings report: the year-ago quarter
+    if unit == "week" and ctx.dct is not None:  # "a week ago": that day, not that calendar week
+        return _Norm("DATE", (ctx.dct + dt.timedelta(days=7 * sign * int(n))).isoformat(), "dct")
     return _relative(ctx, unit, sign * int(n))
 
 
@@ -597,7 +602,8 @@ def _h_clock(m: re.Match, ctx: _Context) -> _Norm | None:
         date, anchor = ctx.dct.isoformat(), "dct"
     else:
         date, anchor = "XXXX-XX-XX", "unresolved"
-    return _Norm("TIME", f"{date}T{clock}", anchor)
+    zone = "Z" if re.search(r"\s(?-i:UTC)\b", m.group()) else ""  # TE3 gold writes GMT times without a zone
+    return _Norm("TIME", f"{date}T{clock}{zone}", anchor)
 
 
 def _clock_value(text: str) -> str | None:
@@ -668,6 +674,14 @@ def _h_reported_quarter(m: re.Match, ctx: _Context) -> _Norm | None:
     return _Norm("DATE", f"{y}-Q{(mo - 1) // 3 + 1}", "dct")
 
 
+def _h_same_period(m: re.Match, ctx: _Context) -> _Norm | None:
+    """ "the same period a year earlier": the last completed quarter, a year before."""
+    if ctx.dct is None:
+        return _Norm("DATE", "XXXX-QX", "unresolved")
+    y, mo = _shift_months(ctx.dct.year - 1, ctx.dct.month, -3)
+    return _Norm("DATE", f"{y}-Q{(mo - 1) // 3 + 1}", "dct")
+
+
 def _h_the_year(m: re.Match, ctx: _Context) -> _Norm | None:
     """ "the year ended March 31" is a DURATION; "for the (full/current) year" the DCT's year."""
     if re.match(r"\s+(?:ended|ending|to)\b", ctx.text[m.end():m.end() + 8]):
@@ -685,6 +699,44 @@ def _h_weekend(m: re.Match, ctx: _Context) -> _Norm | None:
         return _Norm("DATE", "XXXX-WXX-WE", "unresolved")
     saturday = _resolve_weekday(5, ctx.dct, ctx.direction(m.start(), m.end()))
     return _Norm("DATE", _iso_week(saturday) + "-WE", "dct")
+
+
+def _event_shift(text: str) -> int | None:
+    """Days from the event an anchored expression counts from ("the next day" +1, "two days earlier" -2)."""
+    t = " ".join(text.lower().split())
+    if m := re.fullmatch(r"the (next|following|previous|preceding) day|the day (before|after)", t):
+        return 1 if (m[1] or m[2]) in ("next", "following", "after") else -1
+    if m := re.fullmatch(rf"(?P<num>{NUM}) days? (?P<dir>later|earlier)", t, re.I):
+        n = parse_number(m["num"])
+        if n is not None and float(n).is_integer():
+            return int(n) * (1 if m["dir"] == "later" else -1)
+    return None
+
+
+def _h_event_day(m: re.Match, ctx: _Context) -> _Norm | None:
+    """ "the next day", "the day before": from the DCT here; :func:`_anchor_to_events` re-anchors it to
+    the day of the event the text just dated."""
+    if ctx.dct is None:
+        return _Norm("DATE", "XXXX-XX-XX", "unresolved")
+    return _Norm("DATE", (ctx.dct + dt.timedelta(days=_event_shift(m.group()) or 0)).isoformat(), "dct")
+
+
+_DAY_VALUE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T.*)?")
+
+
+def _anchor_to_events(timexes: list["Timex"]) -> list["Timex"]:
+    """Expressions counted from another event ("the next day", "two days later") get their day from the
+    latest day-level date written before them in the same or the previous two sentences (anchor ``"event"``)."""
+    out: list[Timex] = []
+    for tx in timexes:
+        shift = _event_shift(tx.text) if tx.type == "DATE" else None
+        if shift is not None:
+            prev = next((p for p in reversed(out) if tx.sent_index - p.sent_index <= 2 and _DAY_VALUE.fullmatch(p.value)), None)
+            if prev is not None:
+                day = dt.date.fromisoformat(prev.value[:10]) + dt.timedelta(days=shift)
+                tx = Timex(tx.start, tx.end, tx.text, tx.type, day.isoformat(), "event", tx.sent_index)
+        out.append(tx)
+    return out
 
 
 _SPELLED_UNITS = {w: i for i, w in enumerate("oh one two three four five six seven eight nine".split())}
@@ -760,7 +812,8 @@ _RULES: list[tuple[re.Pattern, Handler]] = [
     _rule(rf"(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?(?:mid-)?(?P<decade>(?:1[5-9]|20)\d0)'?s", _h_decade),
     _rule(r"(?:the\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)[\s-]+century", _h_century),
     _rule(rf"(?:(?P<rel>this\s+year's|last\s+year's|next\s+year's)\s+|(?:the\s+)?(?P<year2>{YEAR})\s+|the\s+(?=\w+\s))?(?:fiscal[\s-]+)?"
-          rf"(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter(?:\s+of\s+(?:fiscal\s+)?(?P<year>{YEAR}))?", _h_quarter),
+          rf"(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter(?:\s+of\s+(?:fiscal\s+)?(?P<year>{YEAR})|\s+of\s+(?P<qrel>last|this|next)\s+year)?", _h_quarter),
+    _rule(r"the\s+same\s+(?:period|quarter)\s+(?:a\s+year\s+(?:earlier|ago|before)|(?:of\s+)?last\s+year|the\s+previous\s+year)", _h_same_period),
     _rule(rf"(?:the\s+)?(?P<ord>first|second)\s+half(?:\s+of\s+(?:the\s+year|(?:fiscal\s+)?(?P<year>{YEAR})))?", _h_half),
     _rule(r"daily|weekly|monthly|annually|yearly|hourly|nightly|quarterly|biweekly", _h_set_adverb),
     _rule(rf"(?:every|each)\s+(?P<other>other\s+)?(?:(?P<num>{NUM})\s+)?(?P<unit>{UNIT})", _h_set_every),
@@ -783,6 +836,7 @@ _RULES: list[tuple[re.Pattern, Handler]] = [
     _rule(r"the\s+(?:full\s+|fiscal\s+|current\s+fiscal\s+|full\s+fiscal\s+)?year(?!\s+(?:\d|two|nineteen))", _h_the_year),
     _rule(r"(?:the\s+)?year(?:-|\s+|'s\s+)end", _h_year_end),
     _rule(r"the\s+weekend", _h_weekend),
+    _rule(r"the\s+(?:next|following|previous|preceding)\s+day|the\s+day\s+(?:before|after)", _h_event_day),
     _rule(r"(?:the\s+year\s+)?(?:(?P<cent>nineteen|eighteen)\s+(?P<tail>(?:oh[\s-]+)?(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
           r"|(?<=the\syear\s)(?P<thousand>two\s+thousand)(?:\s+(?:and\s+)?(?P<rest>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty))?)", _h_spelled_year),
 ]
@@ -861,7 +915,7 @@ def extract_timexes(doc: Doc, dct: dt.date | None) -> list[Timex]:
     """
     ctx = _Context(doc, dct)
     cands = list(_candidates(ctx)) + list(_spacy_candidates(ctx))
-    return [
+    return _anchor_to_events([
         Timex(start, end, ctx.text[start:end], norm.type, norm.value, norm.anchor, ctx.sent_index(start))
         for start, end, norm in _select(cands)
-    ]
+    ])
