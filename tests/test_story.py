@@ -72,7 +72,7 @@ def test_dated_articles_are_cached(dated, monkeypatch) -> None:
     def no_parse(*args, **kwargs):
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr("analysis.nlp.load_model", no_parse)
+    monkeypatch.setattr("analysis.lang.nlp.load_model", no_parse)
     again = S.dated_articles(ARTICLES)
     assert [a.to_json() for a in again] == [a.to_json() for a in dated]
 
