@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_report)
 
+    ev = add("evaluate", help="score an analysis on public gold data; prints JSON")
     ev.add_argument("what", choices=["timeline", "entities", "sentiment", "coref", "tls"])
     ev.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the scorer (files or folders)")
     ev.set_defaults(func=_evaluate)
