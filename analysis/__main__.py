@@ -38,7 +38,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .targeted import main_train
+    if args.what == "entities":
+        from .tagger import main_train
+    else:
+        from .targeted import main_train
 
     return main_train(args.rest)
 
@@ -72,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_evaluate)
 
     tr = sub.add_parser("train", help="train a model from public data")
-    tr.add_argument("what", choices=["sentiment"])
+    tr.add_argument("what", choices=["sentiment", "entities"])
     tr.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the trainer")
     tr.set_defaults(func=_train)
 
