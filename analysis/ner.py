@@ -26,9 +26,16 @@ NAME_LABELS = frozenset(
 )
 #: How ALL-CAPS sentences are read (see :func:`document_entities`).
 CAPS_MODES = ("recase", "lookup", "model")
+#: The default: with the name tagger (trained on ALL-CAPS headlines too) its own reading of
+#: capitals is best (CoNLL dev micro-F1 PER/ORG/LOC "model" > "recase" > "lookup"; see
+#: ``python -m analysis evaluate entities eng.testa``); the base model was best with "recase".
+DEFAULT_CAPS = "model"
 #: Document-level rules :func:`document_entities` can be told to skip (``skip=``), for ablations.
 RULES = ("split_coordinations", "merge_abbreviated_places", "shrink_titles", "harmonise_labels", "table_rows",
          "caps_lookup")
+#: Rules skipped by default: with the name tagger, which learned results tables from CoNLL,
+#: relabelling table-row heads lowers CoNLL dev micro-F1 (see ``evaluate entities --ablation``).
+DEFAULT_SKIP = ("table_rows",)
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 _ABBREVIATION = re.compile(r"^(?:[A-Z]\.){2,}$")
 _SENTENCE_END = frozenset(".!?:;\"“”‘’'")
@@ -71,9 +78,9 @@ def document_entities(
     *,
     labels: Collection[str] | None = None,
     propagate: bool = True,
-    caps: str = "recase",
+    caps: str = DEFAULT_CAPS,
     nlp: Language | None = None,
-    skip: Collection[str] = (),
+    skip: Collection[str] = DEFAULT_SKIP,
 ) -> list[Mention]:
     """Name mentions of a parsed document, consistent across the document.
 
@@ -92,7 +99,8 @@ def document_entities(
             document's own spelling of each word; ``"lookup"`` only finds the names known
             from the rest of the document; ``"model"`` keeps the model's spans as they are.
         nlp: the pipeline for ``"recase"`` (default :func:`analysis.nlp.load_model`).
-        skip: rules to leave out (names in ``RULES``), for ablations.
+        skip: rules to leave out (names in ``RULES``; default ``DEFAULT_SKIP``); ``()`` runs
+            them all, as the project did with the base model.
 
     Returns:
         Mentions sorted by offset, non-overlapping.

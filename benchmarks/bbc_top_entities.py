@@ -32,7 +32,8 @@ def count(texts: list[str], *, tagger: bool) -> dict[str, Counter]:
     nlp = load_model(tagger=tagger)
     counts: dict[str, Counter] = defaultdict(Counter)
     for doc in nlp.pipe(texts, disable=list(SKIPPABLE), batch_size=16):
-        for m in document_entities(doc, nlp=nlp):
+        # the base model as the project ran it before the tagger (caps="recase", every rule); the tagger as now
+        for m in document_entities(doc, nlp=nlp, **({} if tagger else {"caps": "recase", "skip": ()})):
             counts[m.text][m.label] += 1
     return counts
 

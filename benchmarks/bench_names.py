@@ -40,7 +40,9 @@ def source_path(name: str) -> Path:
 
 def system_spans(doc, nlp, system: str) -> list[tuple[int, int, str]]:
     if system.endswith("document_entities"):
-        return [(m.start, m.end, LABELS[m.label]) for m in document_entities(doc, labels=NAME_LABELS, nlp=nlp)
+        # the base model as the project ran it before the tagger (caps="recase", every rule); the tagger as now
+        options = {} if system.startswith("tagger") else {"caps": "recase", "skip": ()}
+        return [(m.start, m.end, LABELS[m.label]) for m in document_entities(doc, labels=NAME_LABELS, nlp=nlp, **options)
                 if m.label in LABELS]
     return [(e.start_char, e.end_char, LABELS[e.label_]) for e in doc.ents if e.label_ in LABELS]
 

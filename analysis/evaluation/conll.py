@@ -22,7 +22,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..ner import CAPS_MODES, NAME_LABELS, RULES, document_entities
+from ..ner import CAPS_MODES, DEFAULT_CAPS, DEFAULT_SKIP, NAME_LABELS, RULES, document_entities
 from ..nlp import load_model
 
 #: spaCy label -> CoNLL type; labels not listed are dropped.
@@ -145,7 +145,7 @@ def bare_spans(doc: Doc, label_map: dict[str, str]) -> list[tuple[int, int, str]
     return [(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
 
 
-def document_spans(doc: Doc, label_map: dict[str, str], caps: str = "recase", nlp: Language | None = None,
+def document_spans(doc: Doc, label_map: dict[str, str], caps: str = DEFAULT_CAPS, nlp: Language | None = None,
                    **options) -> list[tuple[int, int, str]]:
     """:func:`document_entities` mentions as (start char, end char, CoNLL type); ``options`` go to it."""
     mentions = document_entities(doc, labels=NAME_LABELS, caps=caps, nlp=nlp, **options)
@@ -187,8 +187,9 @@ def evaluate_conll(path: str | Path, *, nlp: Language | None = None, base: Langu
         base: the base pipeline, the model's own ``ner`` (default ``load_model(tagger=False)``).
         map_misc: map NORP/EVENT/WORK_OF_ART/LAW/PRODUCT/LANGUAGE to MISC; when false,
             only PER/ORG/LOC are predicted.
-        ablation: also score the tagger with each document-level rule left out
-            (``tagger_rule_ablation``: PER/ORG/LOC micro and per-type F1 per variant).
+        ablation: also score the tagger with each document-level rule left out, and each rule
+            skipped by default put back (``tagger_rule_ablation``: PER/ORG/LOC micro and per-type
+            F1 per variant; ``caps=MODE`` variants use the default rules).
 
     Returns:
         ``{"file", "scheme", "docs", "tokens", "seconds", "bare", "document_entities",
@@ -196,7 +197,9 @@ def evaluate_conll(path: str | Path, *, nlp: Language | None = None, base: Langu
         :func:`score` results of the base model (``bare``, ``document_entities``) and of the
         name tagger (``tagger``, ``tagger_document_entities``: the default configuration),
         and the PER/ORG/LOC micro-F1 of ``document_entities`` with each way of reading
-        ALL-CAPS sentences (``caps``) on each.
+        ALL-CAPS sentences (``caps``) on each. ``document_entities`` is the base model with
+        ``caps="recase"`` and every rule (the project's configuration before the tagger);
+        ``tagger_document_entities`` the default configuration (``DEFAULT_CAPS``, ``DEFAULT_SKIP``).
     """
     began = time.perf_counter()
     base = base or load_model(tagger=False)
@@ -212,13 +215,20 @@ def evaluate_conll(path: str | Path, *, nlp: Language | None = None, base: Langu
         "tokens": sum(len(s) for d in documents for s in d.tokens),
     }
     for prefix, model in (("", base), ("tagger_", nlp)):
-        variants = {f"caps={mode}": {"caps": mode} for mode in CAPS_MODES}
+        # the base model as the project ran it before the tagger: every rule, caps="recase";
+        # the tagger as it runs now: DEFAULT_CAPS, DEFAULT_SKIP
+        skip = DEFAULT_SKIP if prefix else ()
+        variants = {f"caps={mode}": {"caps": mode, "skip": skip} for mode in CAPS_MODES}
         if ablation and prefix:
-            variants.update({"propagate=False": {"propagate": False}})
-            variants.update({f"skip={rule}": {"skip": (rule,)} for rule in RULES})
+            default = {"caps": DEFAULT_CAPS, "skip": DEFAULT_SKIP}
+            variants["propagate=False"] = {**default, "propagate": False}
+            variants.update({f"skip={rule}": {**default, "skip": (*DEFAULT_SKIP, rule)}
+                             for rule in RULES if rule not in DEFAULT_SKIP})
+            variants.update({f"with={rule}": {**default, "skip": tuple(r for r in DEFAULT_SKIP if r != rule)}
+                             for rule in DEFAULT_SKIP})
         scores = _score_model(model, prepared, gold, label_map, variants)
         result[f"{prefix}bare" if prefix == "" else "tagger"] = scores["bare"]
-        result[f"{prefix}document_entities"] = scores[f"caps={CAPS_MODES[0]}"]
+        result[f"{prefix}document_entities"] = scores[f"caps={DEFAULT_CAPS if prefix else 'recase'}"]
         result[f"{prefix}caps_ablation"] = {name: scores[name]["micro_PER_ORG_LOC"]["f1"]
                                             for name in scores if name.startswith("caps=")}
         if ablation and prefix:
