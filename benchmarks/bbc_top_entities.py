@@ -7,7 +7,7 @@ top ``--top`` names of each by mentions with their label shares, and for a few p
 (Yukos, Oscar, football clubs) the mentions per label under each. Exits 0 with a message when
 the corpus is absent.
 
-Run: ``python benchmarks/bbc_top_entities.py [--limit N] [--top 25]``.
+Run: ``python benchmarks/bbc_top_entities.py [--limit N] [--top 25] [--only base|tagger]``.
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="first N articles (sorted paths); default all")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--only", choices=["base", "tagger"], help="count with one model only")
     args = parser.parse_args(argv)
     paths = sorted((DATA_DIR / "bbc-news").glob("*/*.txt"))[: args.limit]
     if not paths:
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     texts = [a.text for a in load_articles(paths) if isinstance(a, Article)]
     result: dict = {"articles": len(texts)}
     for name, tagger in (("base", False), ("tagger", True)):
+        if args.only and name != args.only:
+            continue
         began = time.perf_counter()
         counts = count(texts, tagger=tagger)
         result[name] = {"seconds": round(time.perf_counter() - began), "top": summary(counts, args.top),
