@@ -118,3 +118,13 @@ def test_evaluate_entities_keeps_old_keys_and_adds_tagger(tmp_path, nlp, capsys)
 def test_train_cli_reports_missing_file(tmp_path, capsys) -> None:
     assert tagger.main_train(["--train", str(tmp_path / "none.conll"), "--out", str(tmp_path / "x.bin")]) == 2
     assert "none.conll: no such file" in capsys.readouterr().err
+
+
+def test_place_names_relabels_a_lone_place_called_person(nlp) -> None:
+    doc = nlp.make_doc("Hawaii was the final state to vote. Michael Jordan scored and Jordan won.")
+    doc.ents = [doc.char_span(0, 6, label="PERSON"), doc.char_span(36, 50, label="PERSON"),
+                doc.char_span(62, 68, label="PERSON")]
+    labels = [(e.text, e.label_) for e in tagger.place_names(doc).ents]
+    # a country/state name becomes GPE, unless a longer PERSON name in the document contains it
+    assert labels == [("Hawaii", "GPE"), ("Michael Jordan", "PERSON"), ("Jordan", "PERSON")]
+    assert "place_names" in nlp.pipe_names
