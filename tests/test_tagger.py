@@ -128,3 +128,10 @@ def test_place_names_relabels_a_lone_place_called_person(nlp) -> None:
     # a country/state name becomes GPE, unless a longer PERSON name in the document contains it
     assert labels == [("Hawaii", "GPE"), ("Michael Jordan", "PERSON"), ("Jordan", "PERSON")]
     assert "place_names" in nlp.pipe_names
+
+
+def test_courtesy_titles_stay_outside_names(nlp) -> None:
+    doc = nlp.make_doc("Mr Blair met Mrs Thatcher.")
+    doc.ents = [doc.char_span(0, 8, label="PERSON"), doc.char_span(13, 25, label="PERSON")]
+    assert [(e.text, e.label_) for e in tagger.name_titles(doc).ents] == [("Blair", "PERSON"), ("Thatcher", "PERSON")]
+    assert {e.text for e in nlp("Mr Blair said Mr Brown would stay.").ents if e.label_ == "PERSON"} <= {"Blair", "Brown"}
