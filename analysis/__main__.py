@@ -52,7 +52,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .articles.targeted import main_train
+    if args.what == "entities":
+        from .evaluation.tagger_training import main_train
+    else:
+        from .articles.targeted import main_train
 
     return main_train(args.rest)
 
@@ -90,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_evaluate)
 
     tr = add("train", help="train a model from public data")
-    tr.add_argument("what", choices=["sentiment"])
+    tr.add_argument("what", choices=["sentiment", "entities"])
     tr.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the trainer")
     tr.set_defaults(func=_train)
 

@@ -1,4 +1,4 @@
-"""CoNLL-2003 NER evaluation of the bare model and of :func:`analysis.lang.ner.document_entities`.
+"""CoNLL-2003 NER evaluation of the base model and the name tagger, bare and with :func:`analysis.lang.ner.document_entities`.
 
 Reads a CoNLL file (token first, NER tag last; IOB1 or IOB2, detected), rebuilds each
 document's text (tokens joined by spaces, sentences by newlines), runs the pipeline, maps
@@ -22,7 +22,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..lang.ner import CAPS_MODES, NAME_LABELS, document_entities
+from ..lang.ner import CAPS_MODES, DEFAULT_CAPS, DEFAULT_SKIP, NAME_LABELS, RULES, document_entities
 from ..lang.nlp import load_model
 
 #: spaCy label -> CoNLL type; labels not listed are dropped.
@@ -145,10 +145,10 @@ def bare_spans(doc: Doc, label_map: dict[str, str]) -> list[tuple[int, int, str]
     return [(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
 
 
-def document_spans(doc: Doc, label_map: dict[str, str], caps: str = "recase", nlp: Language | None = None
-                   ) -> list[tuple[int, int, str]]:
-    """:func:`document_entities` mentions as (start char, end char, CoNLL type)."""
-    mentions = document_entities(doc, labels=NAME_LABELS, caps=caps, nlp=nlp)
+def document_spans(doc: Doc, label_map: dict[str, str], caps: str = DEFAULT_CAPS, nlp: Language | None = None,
+                   **options) -> list[tuple[int, int, str]]:
+    """:func:`document_entities` mentions as (start char, end char, CoNLL type); ``options`` go to it."""
+    mentions = document_entities(doc, labels=NAME_LABELS, caps=caps, nlp=nlp, **options)
     return [(m.start, m.end, label_map[m.label]) for m in mentions if m.label in label_map]
 
 
@@ -177,48 +177,78 @@ def _prf(gold: set, predicted: set, kinds: tuple[str, ...]) -> dict:
             "gold": len(g), "predicted": len(p), "correct": tp}
 
 
-def evaluate_conll(path: str | Path, *, nlp: Language | None = None, map_misc: bool = True) -> dict:
-    """Score the bare model and :func:`document_entities` on a CoNLL file.
+def evaluate_conll(path: str | Path, *, nlp: Language | None = None, base: Language | None = None,
+                   map_misc: bool = True, ablation: bool = False) -> dict:
+    """Score the base model and the project's name tagger, each bare and with :func:`document_entities`.
 
     Args:
         path: CoNLL file (token first, NER tag last).
-        nlp: the pipeline (default :func:`analysis.lang.nlp.load_model`).
+        nlp: the project's pipeline with its name tagger (default :func:`analysis.lang.nlp.load_model`).
+        base: the base pipeline, the model's own ``ner`` (default ``load_model(tagger=False)``).
         map_misc: map NORP/EVENT/WORK_OF_ART/LAW/PRODUCT/LANGUAGE to MISC; when false,
             only PER/ORG/LOC are predicted.
+        ablation: also score the tagger with each document-level rule left out, and each rule
+            skipped by default put back (``tagger_rule_ablation``: PER/ORG/LOC micro and per-type
+            F1 per variant; ``caps=MODE`` variants use the default rules).
 
     Returns:
         ``{"file", "scheme", "docs", "tokens", "seconds", "bare", "document_entities",
-        "caps_ablation"}``: :func:`score` results of the bare model and of
-        ``document_entities``, and the PER/ORG/LOC micro-F1 of ``document_entities`` with
-        each way of reading ALL-CAPS sentences (``caps``).
+        "caps_ablation", "tagger", "tagger_document_entities", "tagger_caps_ablation"}``:
+        :func:`score` results of the base model (``bare``, ``document_entities``) and of the
+        name tagger (``tagger``, ``tagger_document_entities``: the default configuration),
+        and the PER/ORG/LOC micro-F1 of ``document_entities`` with each way of reading
+        ALL-CAPS sentences (``caps``) on each. ``document_entities`` is the base model with
+        ``caps="recase"`` and every rule (the project's configuration before the tagger);
+        ``tagger_document_entities`` the default configuration (``DEFAULT_CAPS``, ``DEFAULT_SKIP``).
     """
     began = time.perf_counter()
+    base = base or load_model(tagger=False)
     nlp = nlp or load_model()
     label_map = {k: v for k, v in LABEL_MAP.items() if map_misc or v != "MISC"}
     documents = read_conll(path)
-    gold: set = set()
-    systems = {"bare": lambda doc: bare_spans(doc, label_map)}
-    systems.update({f"caps={mode}": functools.partial(document_spans, label_map=label_map, caps=mode, nlp=nlp)
-                    for mode in CAPS_MODES})
-    predicted: dict[str, set] = {name: set() for name in systems}
+    gold = {(n, *c) for n, document in enumerate(documents) for c in document.chunks()}
     prepared = [d.text_and_offsets() for d in documents]
-    for n, (document, (_, starts, ends), doc) in enumerate(
-        zip(documents, prepared, nlp.pipe(text for text, _, _ in prepared))
-    ):
-        gold |= {(n, *c) for c in document.chunks()}
-        for name, spans in systems.items():
-            predicted[name] |= {(n, *c) for c in align(spans(doc), starts, ends)}
-    scores = {name: score(gold, chunks) for name, chunks in predicted.items()}
-    return {
+    result = {
         "file": str(path),
         "scheme": detect_scheme(tags for d in documents for tags in d.tags),
         "docs": len(documents),
         "tokens": sum(len(s) for d in documents for s in d.tokens),
-        "seconds": round(time.perf_counter() - began, 1),
-        "bare": scores["bare"],
-        "document_entities": scores[f"caps={CAPS_MODES[0]}"],
-        "caps_ablation": {name: scores[name]["micro_PER_ORG_LOC"]["f1"] for name in scores if name != "bare"},
     }
+    for prefix, model in (("", base), ("tagger_", nlp)):
+        # the base model as the project ran it before the tagger: every rule, caps="recase";
+        # the tagger as it runs now: DEFAULT_CAPS, DEFAULT_SKIP
+        skip = DEFAULT_SKIP if prefix else ()
+        variants = {f"caps={mode}": {"caps": mode, "skip": skip} for mode in CAPS_MODES}
+        if ablation and prefix:
+            default = {"caps": DEFAULT_CAPS, "skip": DEFAULT_SKIP}
+            variants["propagate=False"] = {**default, "propagate": False}
+            variants.update({f"skip={rule}": {**default, "skip": (*DEFAULT_SKIP, rule)}
+                             for rule in RULES if rule not in DEFAULT_SKIP})
+            variants.update({f"with={rule}": {**default, "skip": tuple(r for r in DEFAULT_SKIP if r != rule)}
+                             for rule in DEFAULT_SKIP})
+        scores = _score_model(model, prepared, gold, label_map, variants)
+        result[f"{prefix}bare" if prefix == "" else "tagger"] = scores["bare"]
+        result[f"{prefix}document_entities"] = scores[f"caps={DEFAULT_CAPS if prefix else 'recase'}"]
+        result[f"{prefix}caps_ablation"] = {name: scores[name]["micro_PER_ORG_LOC"]["f1"]
+                                            for name in scores if name.startswith("caps=")}
+        if ablation and prefix:
+            result["tagger_rule_ablation"] = {
+                name: {k: scores[name][k]["f1"] for k in ("micro_PER_ORG_LOC", *CORE_TYPES)} for name in scores}
+    result["seconds"] = round(time.perf_counter() - began, 1)
+    return result
+
+
+def _score_model(nlp: Language, prepared: list[tuple[str, list[int], list[int]]], gold: set,
+                 label_map: dict[str, str], variants: dict[str, dict]) -> dict[str, dict]:
+    """:func:`score` of one pipeline: bare and with :func:`document_entities` per variant (its options)."""
+    systems = {"bare": lambda doc: bare_spans(doc, label_map)}
+    systems.update({name: functools.partial(document_spans, label_map=label_map, nlp=nlp, **options)
+                    for name, options in variants.items()})
+    predicted: dict[str, set] = {name: set() for name in systems}
+    for n, ((_, starts, ends), doc) in enumerate(zip(prepared, nlp.pipe(text for text, _, _ in prepared))):
+        for name, spans in systems.items():
+            predicted[name] |= {(n, *c) for c in align(spans(doc), starts, ends)}
+    return {name: score(gold, chunks) for name, chunks in predicted.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -226,11 +256,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="analysis evaluate entities", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="CoNLL-format file, e.g. eng.testb")
     parser.add_argument("--no-misc", action="store_true", help="predict PER/ORG/LOC only")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also score the tagger with each document-level rule left out (tagger_rule_ablation)")
     args = parser.parse_args(argv)
     if not args.file.is_file():
         print(f"{args.file}: no such file", file=sys.stderr)
         return 2
-    print(json.dumps(evaluate_conll(args.file, map_misc=not args.no_misc), indent=2))
+    print(json.dumps(evaluate_conll(args.file, map_misc=not args.no_misc, ablation=args.ablation), indent=2))
     return 0
 
 

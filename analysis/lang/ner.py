@@ -26,6 +26,16 @@ NAME_LABELS = frozenset(
 )
 #: How ALL-CAPS sentences are read (see :func:`document_entities`).
 CAPS_MODES = ("recase", "lookup", "model")
+#: The default: with the name tagger (trained on ALL-CAPS headlines too) its own reading of
+#: capitals is best (CoNLL dev micro-F1 PER/ORG/LOC "model" > "recase" > "lookup"; see
+#: ``python -m analysis evaluate entities eng.testa``); the base model was best with "recase".
+DEFAULT_CAPS = "model"
+#: Document-level rules :func:`document_entities` can be told to skip (``skip=``), for ablations.
+RULES = ("split_coordinations", "merge_abbreviated_places", "shrink_titles", "harmonise_labels", "table_rows",
+         "caps_lookup")
+#: Rules skipped by default: with the name tagger, which learned results tables from CoNLL,
+#: relabelling table-row heads lowers CoNLL dev micro-F1 (see ``evaluate entities --ablation``).
+DEFAULT_SKIP = ("table_rows",)
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 _ABBREVIATION = re.compile(r"^(?:[A-Z]\.){2,}$")
 _SENTENCE_END = frozenset(".!?:;\"“”‘’'")
@@ -68,8 +78,9 @@ def document_entities(
     *,
     labels: Collection[str] | None = None,
     propagate: bool = True,
-    caps: str = "recase",
+    caps: str = DEFAULT_CAPS,
     nlp: Language | None = None,
+    skip: Collection[str] = DEFAULT_SKIP,
 ) -> list[Mention]:
     """Name mentions of a parsed document, consistent across the document.
 
@@ -88,27 +99,37 @@ def document_entities(
             document's own spelling of each word; ``"lookup"`` only finds the names known
             from the rest of the document; ``"model"`` keeps the model's spans as they are.
         nlp: the pipeline for ``"recase"`` (default :func:`analysis.lang.nlp.load_model`).
+        skip: rules to leave out (names in ``RULES``; default ``DEFAULT_SKIP``); ``()`` runs
+            them all, as the project did with the base model.
 
     Returns:
         Mentions sorted by offset, non-overlapping.
     """
     if caps not in CAPS_MODES:
         raise ParameterError(f"caps must be one of {', '.join(CAPS_MODES)}, not {caps!r}")
+    if set(skip) - set(RULES):
+        raise ParameterError(f"skip: unknown rules {sorted(set(skip) - set(RULES))}; known: {', '.join(RULES)}")
     headlines = _headline_sentences(doc)
     caps_sents = [s for s in headlines if _is_all_caps(s)] if caps != "model" else []
     mentions = [m for ent in doc.ents if ent.label_ in NAME_LABELS and not _inside_any(ent, caps_sents)
                 for m in _clean_entity(ent)]
     if caps == "recase":
         mentions += _recased_mentions(doc, caps_sents, nlp or load_model())
-    mentions = _split_coordinations(mentions)
-    mentions = _merge_abbreviated_places(mentions, doc_text(doc))
-    titles = [s for s in headlines if s not in caps_sents and _is_title_case(s)]
-    mentions = _shrink_title_mentions(mentions, titles)
-    mentions = _harmonise_labels(mentions)
-    mentions = _label_table_rows(mentions, doc_text(doc))
+    if "split_coordinations" not in skip:
+        mentions = _split_coordinations(mentions)
+    if "merge_abbreviated_places" not in skip:
+        mentions = _merge_abbreviated_places(mentions, doc_text(doc))
+    if "shrink_titles" not in skip:
+        titles = [s for s in headlines if s not in caps_sents and _is_title_case(s)]
+        mentions = _shrink_title_mentions(mentions, titles)
+    if "harmonise_labels" not in skip:
+        mentions = _harmonise_labels(mentions)
+    if "table_rows" not in skip:
+        mentions = _label_table_rows(mentions, doc_text(doc))
     if propagate:
         mentions = _propagate(mentions, doc_text(doc), caps_sents)
-    mentions = _read_caps_sentences(mentions, doc_text(doc), caps_sents)
+    if "caps_lookup" not in skip:
+        mentions = _read_caps_sentences(mentions, doc_text(doc), caps_sents)
     wanted = NAME_LABELS if labels is None else frozenset(labels)
     return sorted((m for m in mentions if m.label in wanted), key=lambda m: m.start)
 

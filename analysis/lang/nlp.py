@@ -38,11 +38,13 @@ def paragraph_boundaries(doc: Doc) -> Doc:
 
 
 @functools.lru_cache(maxsize=4)
-def load_model(name: str | None = None) -> Language:
+def load_model(name: str | None = None, *, tagger: bool = True) -> Language:
     """Load (once per process) the English spaCy pipeline.
 
     Args:
         name: a model package name; default: the first installed of ``MODEL_CANDIDATES``.
+        tagger: give the ``ner`` the project's name-tagger weights (:mod:`analysis.tagger`,
+            fine-tuned on CoNLL-2003); false: the base model's own ``ner``.
 
     Raises:
         ModelNotFoundError: when no candidate model is installed.
@@ -54,6 +56,10 @@ def load_model(name: str | None = None) -> Language:
         except OSError:
             continue
         nlp.add_pipe("paragraph_boundaries", before="parser")
+        if tagger:
+            from .tagger import apply
+
+            apply(nlp)
         return nlp
     raise ModelNotFoundError(
         f"no spaCy English model installed (tried {', '.join(names)}); "
@@ -90,7 +96,8 @@ def _lemmatizer():
 def model_key(nlp: Language) -> str:
     """``name-version`` of a loaded pipeline, used in cache keys."""
     meta = nlp.meta
-    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}:{','.join(nlp.pipe_names)}"
+    key = f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}:{','.join(nlp.pipe_names)}"
+    return key + (f"+{meta['news_tagger']}" if meta.get("news_tagger") else "")
 
 
 def cache_key(text: str, nlp: Language, settings: dict | None = None) -> str:

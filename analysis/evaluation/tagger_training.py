@@ -1,0 +1,207 @@
+"""Training the project's name tagger (:mod:`analysis.lang.tagger`) on CoNLL-2003:
+``python -m analysis train entities``. It reads the CoNLL files with the evaluation's reader
+(:mod:`analysis.evaluation.conll`), so it lives beside it, above the language layer.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from spacy.language import Language
+
+from ..lang.tagger import ARTIFACT, SHIPPED_TRAIN_FILES, SETTINGS, CONLL_FIXED, PLACE_LABELS, MISC_LABELS, SILVER_LABELS
+
+
+def conll_examples(path: str | Path, base: Language, *, max_sentences: int = 8) -> list:
+    """spaCy ``Example``s of a CoNLL file, labelled as described in the module docstring.
+
+    Each document is cut into pieces of at most ``max_sentences`` sentences (the NER reads
+    four tokens either side, so longer context teaches nothing and long sports tables would
+    make huge batches).
+    """
+    from spacy.training import Example
+
+    from .conll import ConllDocument, read_conll
+
+    pieces = []
+    for document in read_conll(path):
+        for i in range(0, len(document.tokens), max_sentences):
+            pieces.append(ConllDocument(document.tokens[i:i + max_sentences], document.tags[i:i + max_sentences]))
+    prepared = [p.text_and_offsets() for p in pieces]
+    with base.select_pipes(enable=["ner"]):
+        silver = list(base.pipe((text for text, _, _ in prepared), batch_size=64))
+    votes = _string_votes(silver)
+    examples = []
+    for piece, (text, starts, ends), predicted in zip(pieces, prepared, silver):
+        doc = base.make_doc(text)
+        base_spans = {(e.start_char, e.end_char): e.label_ for e in predicted.ents}
+        tags = ["O"] * len(doc)
+        gold_tokens: set[int] = set()
+        for first, last, kind in sorted(piece.chunks()):
+            start, end = starts[first], ends[last - 1]
+            span = doc.char_span(start, end)
+            if span is None:  # cannot happen: spaCy only splits inside CoNLL tokens
+                continue
+            gold_tokens.update(range(span.start, span.end))
+            label = _resolve(kind, base_spans.get((start, end)), votes.get(text[start:end].casefold(), Counter()))
+            _write(tags, span.start, span.end, label)
+        for ent in predicted.ents:
+            if ent.label_ in SILVER_LABELS and not gold_tokens.intersection(range(ent.start, ent.end)):
+                _write(tags, ent.start, ent.end, ent.label_)
+        for tok in doc:
+            if tok.is_space:  # the sentence-separating newlines are never names
+                tags[tok.i] = "O"
+        examples.append(Example.from_dict(doc, {"entities": tags}))
+    return examples
+
+
+def _string_votes(docs) -> dict[str, Counter]:
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for doc in docs:
+        for ent in doc.ents:
+            votes[ent.text.casefold()][ent.label_] += 1
+    return votes
+
+
+def _resolve(kind: str, base_label: str | None, votes: Counter) -> str | None:
+    """spaCy label of a gold chunk; None: leave it unannotated."""
+    if kind in CONLL_FIXED:
+        return CONLL_FIXED[kind]
+    allowed = PLACE_LABELS if kind == "LOC" else MISC_LABELS
+    if base_label in allowed:
+        return base_label
+    ranked = [label for label, _ in votes.most_common() if label in allowed]
+    if ranked:
+        return ranked[0]
+    return "GPE" if kind == "LOC" else None
+
+
+def _write(tags: list[str], start: int, end: int, label: str | None) -> None:
+    if label is None:
+        tags[start:end] = ["-"] * (end - start)
+    elif end - start == 1:
+        tags[start] = f"U-{label}"
+    else:
+        tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 2) + [f"L-{label}"]
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+def train(
+    train_files: Sequence[Path],
+    *,
+    dev_file: Path | None = None,
+    out: Path = ARTIFACT,
+    epochs: int = SETTINGS["epochs"],
+    seed: int = SETTINGS["seed"],
+    dropout: float = SETTINGS["dropout"],
+    learn_rate: float = SETTINGS["learn_rate"],
+    batch_words: int = SETTINGS["batch_words"],
+    max_sentences: int = SETTINGS["max_sentences"],
+    checkpoints: Path | None = None,
+    log=print,
+) -> dict:
+    """Fine-tune the base ``ner`` on CoNLL files and write its weights to ``out``.
+
+    Deterministic on one machine: fixed seeds (``spacy.util.fix_random_seed``), a fixed shuffle,
+    thinc's CPU ops (single-threaded blis).
+    With ``dev_file``, scores PER/ORG/LOC on it after every epoch (selection only); with
+    ``checkpoints``, writes each epoch's weights there as ``epoch-N.bin`` (the same bytes an
+    N-epoch run writes).
+
+    Returns:
+        A summary: settings, per-epoch losses and dev scores, seconds, artifact size and sha256.
+    """
+    from spacy.util import fix_random_seed, minibatch
+    from thinc.api import Adam
+
+    from ..lang.nlp import load_model
+
+    began = time.perf_counter()
+    fix_random_seed(seed)
+    base = load_model.__wrapped__(None, tagger=False)
+    examples = [ex for f in train_files for ex in conll_examples(f, base, max_sentences=max_sentences)]
+    log(f"{len(examples)} training pieces, {sum(len(ex) for ex in examples)} tokens ({time.perf_counter() - began:.0f} s)")
+    rng = random.Random(seed)
+    optimizer = Adam(learn_rate)
+    ner = base.get_pipe("ner")
+    history = []
+    for epoch in range(epochs):
+        rng.shuffle(examples)
+        losses: dict = {}
+        with base.select_pipes(enable=["ner"]):
+            for batch in minibatch(examples, size=_words_batcher(batch_words)):
+                base.update(batch, sgd=optimizer, drop=dropout, losses=losses)
+        row = {"epoch": epoch + 1, "loss": round(float(losses.get("ner", 0.0)), 1),
+               "seconds": round(time.perf_counter() - began)}
+        if checkpoints is not None:
+            checkpoints.mkdir(parents=True, exist_ok=True)
+            (checkpoints / f"epoch-{epoch + 1}.bin").write_bytes(ner.to_bytes())
+        if dev_file is not None:
+            row["dev"] = _dev_scores(base, dev_file)
+        history.append(row)
+        log(json.dumps(row))
+    data = ner.to_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return {"settings": {"epochs": epochs, "seed": seed, "dropout": dropout, "learn_rate": learn_rate,
+                         "batch_words": batch_words, "max_sentences": max_sentences,
+                         "train_files": [Path(f).name for f in train_files]},
+            "history": history, "seconds": round(time.perf_counter() - began),
+            "artifact": str(out), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _words_batcher(words: int):
+    """Batches of about ``words`` tokens (spaCy's ``minibatch`` size as a generator of sizes)."""
+    # minibatch wants item counts; pieces average about 120 tokens
+    size = max(1, words // 120)
+    while True:
+        yield size
+
+
+def _dev_scores(nlp: Language, dev_file: Path) -> dict:
+    from .conll import LABEL_MAP, align, bare_spans, read_conll, score
+
+    documents = read_conll(dev_file)
+    prepared = [d.text_and_offsets() for d in documents]
+    gold, predicted = set(), set()
+    with nlp.select_pipes(enable=["ner"]):
+        docs = nlp.pipe((t for t, _, _ in prepared), batch_size=64)
+        for n, (document, (_, starts, ends), doc) in enumerate(zip(documents, prepared, docs)):
+            gold |= {(n, *c) for c in document.chunks()}
+            predicted |= {(n, *c) for c in align(bare_spans(doc, LABEL_MAP), starts, ends)}
+    s = score(gold, predicted)
+    return {k: s[k]["f1"] for k in ("PER", "ORG", "LOC", "MISC", "micro_PER_ORG_LOC")}
+
+
+def main_train(argv: Sequence[str] | None = None) -> int:
+    """Command line of ``python -m analysis train entities``."""
+    parser = argparse.ArgumentParser(prog="analysis train entities", description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=Path, nargs="+", default=list(SHIPPED_TRAIN_FILES),
+                        help="CoNLL training files (default: eng.train and eng.testa of ../shared/data/conll2003-en-train, "
+                             "as the shipped weights)")
+    parser.add_argument("--dev", type=Path, default=None, help="CoNLL file scored after each epoch (e.g. eng.testa)")
+    parser.add_argument("--out", type=Path, default=ARTIFACT, help="where to write the weights (default: the shipped artifact)")
+    parser.add_argument("--checkpoints", type=Path, default=None, help="folder for each epoch's weights (epoch-N.bin)")
+    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
+    parser.add_argument("--seed", type=int, default=SETTINGS["seed"])
+    parser.add_argument("--dropout", type=float, default=SETTINGS["dropout"])
+    parser.add_argument("--learn-rate", type=float, default=SETTINGS["learn_rate"])
+    args = parser.parse_args(argv)
+    for f in [*args.train, *([args.dev] if args.dev else [])]:
+        if not f.is_file():
+            print(f"{f}: no such file", file=sys.stderr)
+            return 2
+    summary = train(args.train, dev_file=args.dev, out=args.out, epochs=args.epochs, seed=args.seed,
+                    dropout=args.dropout, learn_rate=args.learn_rate,
+                    checkpoints=args.checkpoints, log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(summary, indent=2))
+    return 0

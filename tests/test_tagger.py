@@ -1,0 +1,138 @@
+"""The name tagger (analysis.tagger): shipped weights, labels, real sentences, training data, CLI."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analysis.lang import tagger
+from analysis.evaluation import tagger_training
+from analysis.evaluation import conll
+from analysis.lang.nlp import load_model, model_key
+
+#: Labels the rest of the project reads (names for the tables, the others for the timeline).
+PROJECT_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
+                  "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+
+TINY = """\
+-DOCSTART- -X- -X- O
+
+Tony NNP I-NP I-PER
+Blair NNP I-NP I-PER
+flew VBD I-VP O
+to TO I-PP O
+Berlin NNP I-NP I-LOC
+on IN I-PP O
+Monday NNP I-NP O
+with IN I-PP O
+German JJ I-NP I-MISC
+officials NNS I-NP O
+of IN I-PP O
+Siemens NNP I-NP I-ORG
+. . O O
+
+-DOCSTART- -X- -X- O
+
+ZYXWV NNP I-NP I-MISC
+QQQQ NNP I-NP I-MISC
+won VBD I-VP O
+. . O O
+"""
+
+
+def test_shipped_weights_load(nlp) -> None:
+    assert tagger.ARTIFACT.is_file()
+    assert tagger.ARTIFACT.stat().st_size < 30 * 2**20
+    assert nlp.meta["news_tagger"] == tagger.TAGGER_VERSION
+    base = load_model(tagger=False)
+    assert "news_tagger" not in base.meta
+    # parses cached with the base model are never read back for the tagger, and back
+    assert model_key(nlp) != model_key(base) and model_key(nlp).endswith(tagger.TAGGER_VERSION)
+
+
+def test_labels_are_the_projects(nlp) -> None:
+    assert set(nlp.get_pipe("ner").labels) == PROJECT_LABELS
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Russian oil firm Yukos has filed for bankruptcy protection in a US court in Houston.",
+     {("Yukos", "ORG"), ("Houston", "GPE")}),
+    ("Tony Blair met Gerhard Schroeder in Berlin on Monday to discuss the EU budget.",
+     {("Tony Blair", "PERSON"), ("Gerhard Schroeder", "PERSON"), ("Berlin", "GPE"), ("Monday", "DATE")}),
+    ("Chelsea beat Arsenal 2-1 at Stamford Bridge, said manager Jose Mourinho.",
+     {("Chelsea", "ORG"), ("Arsenal", "ORG"), ("Jose Mourinho", "PERSON")}),
+])
+def test_real_sentences(nlp, text: str, expected: set) -> None:
+    found = {(e.text, e.label_) for e in nlp(text).ents}
+    assert expected <= found, found
+
+
+def test_training_examples_use_project_labels(tmp_path) -> None:
+    path = tmp_path / "tiny.conll"
+    path.write_text(TINY, encoding="utf-8")
+    base = load_model(tagger=False)
+    examples = tagger_training.conll_examples(path, base)
+    assert len(examples) == 2
+    ref = examples[0].reference
+    ents = {(e.text, e.label_) for e in ref.ents}
+    assert {("Tony Blair", "PERSON"), ("Berlin", "GPE"), ("Siemens", "ORG")} <= ents
+    assert ("Monday", "DATE") in ents  # the base model's DATE is kept as silver annotation
+    assert {label for _, label in ents} <= PROJECT_LABELS
+    # a MISC name the base model gives no MISC-like label stays unannotated (no gradient)
+    unknown = examples[1].reference
+    assert [t.ent_iob_ for t in unknown[:2]] == ["", ""]
+
+
+def test_train_writes_loadable_weights(tmp_path) -> None:
+    path = tmp_path / "tiny.conll"
+    path.write_text(TINY, encoding="utf-8")
+    out = tmp_path / "ner.bin"
+    summary = tagger_training.train([path], out=out, epochs=1, log=lambda _: None)
+    assert out.is_file() and summary["bytes"] == out.stat().st_size
+    pipeline = tagger.apply(load_model.__wrapped__(None, tagger=False), out)
+    assert pipeline.meta["news_tagger"] == tagger.TAGGER_VERSION
+    assert {e.label_ for e in pipeline("Tony Blair visited Berlin.").ents} <= PROJECT_LABELS
+
+
+def test_missing_artifact_is_one_clear_error(tmp_path) -> None:
+    from analysis.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError, match="train entities"):
+        tagger.apply(load_model.__wrapped__(None, tagger=False), tmp_path / "none.bin")
+
+
+def test_evaluate_entities_keeps_old_keys_and_adds_tagger(tmp_path, nlp, capsys) -> None:
+    path = tmp_path / "tiny.conll"
+    path.write_text(TINY, encoding="utf-8")
+    result = conll.evaluate_conll(path, nlp=nlp, ablation=True)
+    for key in ("bare", "document_entities", "tagger", "tagger_document_entities"):
+        for kind in ("PER", "ORG", "LOC", "MISC", "micro_PER_ORG_LOC"):
+            assert set(result[key][kind]) >= {"precision", "recall", "f1"}
+    assert result["tagger"]["micro_PER_ORG_LOC"]["gold"] == 3
+    assert result["tagger"]["micro_PER_ORG_LOC"]["correct"] == 3  # Tony Blair, Berlin, Siemens
+    assert set(result["tagger_rule_ablation"]) >= {"bare", "propagate=False", "skip=harmonise_labels"}
+    assert conll.main([str(path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert {"bare", "document_entities", "caps_ablation", "tagger", "tagger_document_entities"} <= set(printed)
+
+
+def test_train_cli_reports_missing_file(tmp_path, capsys) -> None:
+    assert tagger_training.main_train(["--train", str(tmp_path / "none.conll"), "--out", str(tmp_path / "x.bin")]) == 2
+    assert "none.conll: no such file" in capsys.readouterr().err
+
+
+def test_place_names_relabels_a_lone_place_called_person(nlp) -> None:
+    doc = nlp.make_doc("Hawaii was the final state to vote. Michael Jordan scored and Jordan won.")
+    doc.ents = [doc.char_span(0, 6, label="PERSON"), doc.char_span(36, 50, label="PERSON"),
+                doc.char_span(62, 68, label="PERSON")]
+    labels = [(e.text, e.label_) for e in tagger.place_names(doc).ents]
+    # a country/state name becomes GPE, unless a longer PERSON name in the document contains it
+    assert labels == [("Hawaii", "GPE"), ("Michael Jordan", "PERSON"), ("Jordan", "PERSON")]
+    assert "place_names" in nlp.pipe_names
+
+
+def test_courtesy_titles_stay_outside_names(nlp) -> None:
+    doc = nlp.make_doc("Mr Blair met Mrs Thatcher.")
+    doc.ents = [doc.char_span(0, 8, label="PERSON"), doc.char_span(13, 25, label="PERSON")]
+    assert [(e.text, e.label_) for e in tagger.name_titles(doc).ents] == [("Blair", "PERSON"), ("Thatcher", "PERSON")]
+    assert {e.text for e in nlp("Mr Blair said Mr Brown would stay.").ents if e.label_ == "PERSON"} <= {"Blair", "Brown"}
