@@ -244,7 +244,7 @@ def load_mention_model(backend: str | None = None, *, threads: int | None = None
 
     backend = backend or os.environ.get("ANALYSIS_TARGETED") or DEFAULT_BACKEND
     if backend not in ("onnx-int8", "minilm-int8", "minilm", "lexical"):
-        from .errors import ParameterError
+        from ..errors import ParameterError
 
         raise ParameterError(f"targeted backend must be onnx-int8, minilm-int8, minilm or lexical, got {backend!r}")
     if backend == "onnx-int8" and not onnx_available():
