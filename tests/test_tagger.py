@@ -134,5 +134,9 @@ def test_place_names_relabels_a_lone_place_called_person(nlp) -> None:
 def test_courtesy_titles_stay_outside_names(nlp) -> None:
     doc = nlp.make_doc("Mr Blair met Mrs Thatcher.")
     doc.ents = [doc.char_span(0, 8, label="PERSON"), doc.char_span(13, 25, label="PERSON")]
-    assert [(e.text, e.label_) for e in tagger.name_titles(doc).ents] == [("Blair", "PERSON"), ("Thatcher", "PERSON")]
+    # "Mrs" stays: it may name a spouse, and the corpus identity pass needs to see it
+    assert [(e.text, e.label_) for e in tagger.name_titles(doc).ents] == [("Blair", "PERSON"), ("Mrs Thatcher", "PERSON")]
+    doc = nlp.make_doc("Mayor Anna Berg met President-elect Joe Biden and Prince Charles.")
+    doc.ents = [doc.char_span(0, 15, label="PERSON"), doc.char_span(20, 45, label="PERSON"), doc.char_span(50, 64, label="PERSON")]
+    assert [e.text for e in tagger.name_titles(doc).ents] == ["Anna Berg", "Joe Biden", "Prince Charles"]
     assert {e.text for e in nlp("Mr Blair said Mr Brown would stay.").ents if e.label_ == "PERSON"} <= {"Blair", "Brown"}
