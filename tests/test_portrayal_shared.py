@@ -36,7 +36,9 @@ def test_sample_corpus_portrayal_report(data_dir, tmp_path):
     table = P.portrayal(tables, period="year", min_n=5)
     assert (table["ci_low"] <= table["mean_score"] + 1e-9).all() and (table["mean_score"] <= table["ci_high"] + 1e-9).all()
     assert table["small"].any()
-    html = P.render_portrayal_report(tmp_path / "corpus", tmp_path / "report", min_n=5, top_n=4).read_text(encoding="utf-8")
+    from analysis.corpus.cli import render_portrayal_report
+
+    html = render_portrayal_report(tmp_path / "corpus", tmp_path / "report", min_n=5, top_n=4).read_text(encoding="utf-8")
     for heading in ("Attention over time", "Portrayal by outlet", "Outlet × entity heat map", "The sentences behind the cells"):
         assert heading in html
     assert "Traceback" not in html and "cdn." not in html
