@@ -15,7 +15,7 @@ from .errors import AnalysisError
 EXIT_CODES = """exit status:
   0  every input was analysed
   1  some inputs failed (each named on stderr); the others were analysed and written
-  2  usage error, bad option value, or no input found (nothing was run)"""
+  2  usage error, bad option value, no input found, or the output folder in use by another run (nothing was run)"""
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
     co.add_argument("--recycle-after", type=int, default=RECYCLE_AFTER,
                     help="restart the local workers once each has analysed this many partitions, giving back memory (default %(default)s; 0: never)")
+    co.add_argument("--fresh", action="store_true",
+                    help="analyse every article again; default: only new or changed ones, the others' results are kept in OUT/.kept")
+    co.add_argument("--quote-min-words", type=int, default=None,
+                    help="shortest direct quotation kept, in words (default 4); a change reanalyses every article")
     co.add_argument("--report", action="store_true", help="also render notebooks/corpus.ipynb into OUT/corpus.{ipynb,html}")
     co.add_argument("--portrayal", action="store_true",
                     help="also score every name mention with the targeted sentiment model (table mention_sentiment, "

@@ -44,8 +44,11 @@ def run_cli(args) -> int:
     """``python -m analysis corpus`` (arguments defined in :mod:`analysis.__main__`)."""
     summary = run_corpus(args.inputs, args.out, scheduler=args.scheduler, partition_size=args.partition_size,
                          n_workers=args.workers, progress=not args.quiet,
-                         recycle_after=args.recycle_after or None, mention_sentiment=getattr(args, "portrayal", False))
-    print(json.dumps({k: v for k, v in summary.items() if k != "tables"}))
+                         recycle_after=args.recycle_after or None, mention_sentiment=getattr(args, "portrayal", False),
+                         quote_min_words=getattr(args, "quote_min_words", None), fresh=getattr(args, "fresh", False))
+    for line in summary["corrupt_kept"]:
+        print(line, file=sys.stderr)
+    print(json.dumps({k: v for k, v in summary.items() if k not in ("tables", "corrupt_kept")}))
     if getattr(args, "report", False):
         try:
             html = render_corpus_report(args.out)

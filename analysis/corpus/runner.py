@@ -6,8 +6,9 @@ model is loaded once per worker process, the partition's texts go through ``nlp.
 resulting ``Doc`` objects are handed to the analyses through the in-memory parse cache of
 :mod:`analysis.lang.nlp` (so nothing is parsed twice and no per-article cache file is written).
 
-Output folder (one Parquet file per table, rows in a deterministic order, so two runs over
-the same inputs with the same ``partition_size`` are byte-identical)::
+Output folder (one Parquet file per table, rows in ``article_id`` order, rebuilt from the
+results kept per article in ``OUT/.kept`` (:mod:`analysis.corpus.kept`: incremental, resumable
+runs), so two runs over the same inputs are byte-identical whatever the partitioning)::
 
     OUT/articles.parquet   one row per article (doc_id, path, topic, title, counts, mean scores)
     OUT/sentences.parquet  sentence sentiment (analysis.articles.sentiment.sentence_sentiment)
@@ -17,6 +18,8 @@ the same inputs with the same ``partition_size`` are byte-identical)::
     OUT/quotes.parquet     direct quotations with speaker and cue (analysis.articles.quotes.quotes)
     OUT/mention_sentiment.parquet  targeted sentiment of every entity x sentence (``mention_sentiment=True``)
     OUT/errors.parquet     path, error: articles that could not be read or analysed
+                           (path: the file, or file:line for a JSON Lines article)
+    OUT/.kept/             each article's results and key (analysis.corpus.kept); OUT/.lock: the run's lock
 
 ``doc_id`` (column ``article_id`` in the per-article tables) is the article's path relative to
 the common folder of the inputs, e.g. ``business/001.txt``: unique across topic folders, unlike
@@ -41,7 +44,7 @@ from typing import Any, Iterable
 
 from ..config import PARTITION_SIZE, RECYCLE_AFTER
 from ..errors import AnalysisError, ArticleError, ParameterError, one_line
-from ..io.expand import article_refs, split_ref
+from ..io.expand import split_ref
 from ..types import Article
 from .tables import SORT_KEYS, TABLE_NAMES as TABLES, schemas as table_schemas
 
@@ -76,7 +79,7 @@ def corpus_items(refs: list[str]) -> list[tuple[str, str]]:
 
 
 def _load_partition(items: list[tuple[str, str]]):
-    """(doc_id, ref) pairs → list of (doc_id, path, Article) and error rows.
+    """(doc_id, ref) pairs → list of (doc_id, ref, Article) and error rows.
 
     The lines of a JSON Lines file in this partition are read in one pass over the file.
     """
@@ -103,7 +106,7 @@ def _load_partition(items: list[tuple[str, str]]):
             if isinstance(art, ArticleError):
                 errors.append({"path": art.source, "error": one_line(art)})
             else:
-                loaded.append((doc_id, file, art))
+                loaded.append((doc_id, ref, art))
         except (ArticleError, ParameterError) as err:
             errors.append({"path": ref, "error": one_line(err)})
         except Exception as err:  # noqa: BLE001 - a broken file is recorded, the run goes on
@@ -117,7 +120,7 @@ PIPE_BATCH_SIZE = 16
 
 
 def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BATCH_SIZE,
-                      mention_sentiment: bool = False) -> dict:
+                      mention_sentiment: bool = False, quote_min_words: int | None = None) -> dict:
     """Load and analyse a partition of articles in this process; return the corpus tables.
 
     The model is loaded once per process (``load_model`` is cached); the texts are parsed with
@@ -129,6 +132,12 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     one ``pyarrow.Table`` per table, sorted by :data:`SORT_KEYS`, so no DataFrame is built
     per article.
 
+    Args:
+        items: ``(doc_id, ref)`` pairs (:func:`corpus_items`).
+        mention_sentiment: also fill the ``mention_sentiment`` table.
+        quote_min_words: shortest direct quotation kept (:func:`analysis.articles.quotes.quote_records`;
+            default its ``MIN_WORDS``).
+
     Returns:
         ``{table name: pyarrow.Table}`` for :data:`TABLES`; ``"seconds"``: this process's
         time in ``load`` (read + clean), ``parse``, ``analyse`` and ``tables`` (Arrow build);
@@ -139,10 +148,11 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     from ..lang import nlp as nlpmod
     from ..articles.chronology import entities_per_sentence, timeline_records
     from ..articles.entities import mention_records
-    from ..articles.quotes import quote_records
+    from ..articles.quotes import MIN_WORDS, quote_records
     from ..articles.sentiment import sentence_records
 
     nlp = nlpmod.load_model()
+    quote_min_words = MIN_WORDS if quote_min_words is None else quote_min_words
     schemas = table_schemas()
     clock = time.perf_counter
     t0 = clock()
@@ -157,7 +167,8 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     # the lemmatizer is skipped: the analyses compute the few lemmas they read (nlp.lemma)
     skip = [name for name in nlpmod.SKIPPABLE if name in nlp.pipe_names]
     docs = iter(nlp.pipe((a.text for _, _, a in loaded), batch_size=batch_size, disable=skip))
-    for doc_id, path, art in loaded:
+    for doc_id, ref, art in loaded:
+        path = split_ref(ref)[0]
         t0 = clock()
         doc = next(docs)  # parses a batch every batch_size articles
         t1 = clock()
@@ -167,9 +178,9 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
                 sents = sentence_records(art)
                 ments = mention_records(art)
                 tl = timeline_records(art, entities_by_sentence=entities_per_sentence(ments["sent_index"], ments["entity"]))
-                qs = quote_records(art, mentions=ments)
+                qs = quote_records(art, mentions=ments, min_words=quote_min_words)
         except Exception as err:  # noqa: BLE001 - one failed article never stops the run
-            errors.append({"path": path, "error": f"analysis failed: {type(err).__name__}: {one_line(err)}"})
+            errors.append({"path": ref, "error": f"analysis failed: {type(err).__name__}: {one_line(err)}"})
             seconds["analyse"] += clock() - t1
             continue
         for name, table in (("sentences", sents), ("entities", ments), ("timexes", tl), ("quotes", qs)):
@@ -215,40 +226,13 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     return tables
 
 
-class _TableWriters:
-    """One Parquet file per table, written partition by partition, in partition order."""
-
-    def __init__(self, out_dir: Path):
-        import pyarrow.parquet as pq
-
-        self.out_dir = out_dir
-        self.schemas = table_schemas()
-        self.tmp = {n: out_dir / f".{n}.parquet.tmp" for n in TABLES}
-        self.writers = {n: pq.ParquetWriter(self.tmp[n], self.schemas[n], compression="zstd") for n in TABLES}
-        self.counts = Counter()
-
-    def write(self, tables: dict) -> None:
-        for name in TABLES:
-            table = tables[name]
-            if table.num_rows:
-                self.writers[name].write_table(table)
-                self.counts[name] += table.num_rows
-
-    def close(self, ok: bool) -> None:
-        for name, w in self.writers.items():
-            w.close()
-            if ok:
-                os.replace(self.tmp[name], self.out_dir / f"{name}.parquet")
-            else:
-                self.tmp[name].unlink(missing_ok=True)
-
-
 def _warm() -> str:
     """Load the model in a worker (before its first partition)."""
     from ..lang.nlp import load_model
 
     load_model()
     return "ok"
+
 
 
 def run_corpus(
@@ -262,57 +246,133 @@ def run_corpus(
     max_in_flight: int | None = None,
     recycle_after: int | None = RECYCLE_AFTER,
     mention_sentiment: bool = False,
+    quote_min_words: int | None = None,
+    fresh: bool = False,
 ) -> dict:
     """Analyse every article in ``inputs`` on Dask and write the Parquet tables to ``out_dir``.
 
+    Incremental and resumable (:mod:`analysis.corpus.kept`): each article's results are kept
+    under ``out_dir/.kept`` with their key (content, settings, model, code); a later run analyses
+    only articles that are new or whose key changed, drops those that left the input, and
+    rebuilds every table from the kept results, then reruns the corpus-level passes on the tables
+    (entity identity). A killed run resumes where it stopped. ``out_dir`` is locked for the run.
+
     Args:
-        inputs: article files, folders, globs, JSON Lines files.
+        inputs: article files, folders, globs, JSON Lines files (``.jsonl``, ``.jsonl.gz``).
         out_dir: output folder (created).
         scheduler: address of a running Dask scheduler (``tcp://host:port``); default: a
             ``LocalCluster(n_workers, threads_per_worker=1, processes=True)`` for this run.
-        partition_size: articles per Dask task (coarse: the model work is batched per task).
+        partition_size: articles per Dask task (coarse: the model work is batched per task);
+            a little work (a few new articles) is cut into two partitions per worker instead.
         n_workers: worker processes of the local cluster.
-        progress: show a tqdm progress bar over partitions.
+        progress: show a tqdm progress bar over the articles analysed.
         max_in_flight: partitions submitted at once (default ``4 * workers``); bounds memory.
         mention_sentiment: also score every name mention (entity x sentence) with the targeted
             sentiment model into the ``mention_sentiment`` table (:mod:`analysis.articles.mention_sentiment`;
             the input of :mod:`analysis.corpus.portrayal`); off, the table is written empty. It costs
-            about 2.6x the workers' CPU time of a run without it.
+            about 2.6x the workers' CPU time of a run without it. A setting: part of every article's key.
+        quote_min_words: shortest direct quotation kept (default 4); a setting.
         recycle_after: local cluster only: restart the worker processes once each has analysed
             about this many partitions, giving back the memory they accumulated (see
             :data:`analysis.config.RECYCLE_AFTER`); ``None`` or 0: never. Workers of an existing scheduler are
             left alone.
+        fresh: analyse every article again, whatever is kept.
 
     Raises:
-        ParameterError: an input that names nothing, or no article files at all (before any work).
+        ParameterError: an input that names nothing, no article files at all, or a bad setting
+            (before any work).
+        analysis.corpus.kept.OutputLockedError: another run is writing ``out_dir``.
 
     Returns:
-        ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "quotes": n, "errors": n,
+        ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "quotes": n,
+        "mention_sentiment": n, "errors": n, "entity_index": n, "identity_seconds": s,
         "partitions": n, "seconds": s, "startup_seconds": s (cluster up, model loaded),
-        "shutdown_seconds": s (cluster closed after the last table was written),
-        "driver_cpu_seconds": s (CPU time of this process: scheduler, client, Parquet writing),
-        "worker_seconds": {"load", "parse", "analyse", "tables"}: s summed over workers,
+        "shutdown_seconds": s (cluster closed),
+        "driver_cpu_seconds": s (CPU time of this process: scheduler, client, keeping, rebuild),
+        "worker_seconds": {"load", "parse", "analyse", "targeted", "tables"}: s summed over workers,
         "worker_processes": n (distinct worker processes that returned work; more than the
         workers when some were recycled), "restarts": n (recycling rounds),
-        "out_dir": str, "tables": {name: path}}``.
-        Articles that fail are rows of ``errors.parquet``; the run does not stop for them.
+        "reused", "analysed", "dropped": n (articles), "reasons": {reason: n} (why articles were
+        analysed: :data:`analysis.corpus.kept.REASONS`), "rebuilt": bool (False: nothing changed,
+        the tables were left as they were), "corrupt_kept": [one line per corrupt kept file,
+        redone], "kept_seconds": {"keys", "keep", "rebuild", "passes"}: s,
+        "out_dir": str, "tables": {name: path}}``. With nothing to analyse no cluster is started
+        (``partitions`` 0). Articles that fail are rows of ``errors.parquet``; the run does not stop for them.
     """
-    from distributed import Client, LocalCluster, as_completed
+    import threading
+
+    from .kept import KeptRun, input_units
 
     start, cpu_start = time.perf_counter(), time.process_time()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     inputs = [str(i) for i in inputs]
     # strict: a typo fails now, in one line, not after starting a cluster
-    refs = article_refs(inputs, strict=True)
-    if not refs:
+    units = input_units(inputs)
+    if not units:
         raise ParameterError(f"no article files in {', '.join(inputs)}")
-    items = corpus_items(refs)
-    parts = partition(items, partition_size)
-    if mention_sentiment:  # the int8 ONNX model is built once here, not by every worker
-        from ..articles.mention_sentiment import prepare_mention_model
+    settings = {"mention_sentiment": mention_sentiment, "quote_min_words": quote_min_words}
+    with KeptRun(out, units, settings=settings, fresh=fresh) as run:
+        # a little work (a few new articles) is cut into 2 partitions per worker, so every worker gets some
+        parts = partition(run.todo, min(partition_size, max(1, -(-len(run.todo) // (2 * n_workers)))))
+        stats = {"startup_seconds": 0.0, "shutdown_seconds": 0.0,
+                 "worker_seconds": {}, "worker_processes": 0, "restarts": 0}
+        closing = None
+        if parts:
+            if run.settings["mention_sentiment"]:  # the int8 ONNX model is built once here, not by every worker
+                from ..articles.mention_sentiment import prepare_mention_model
 
-        prepare_mention_model()
+                prepare_mention_model()
+            stats, close = _analyse_on_dask(run, parts, start=start, scheduler=scheduler, n_workers=n_workers,
+                                            progress=progress, max_in_flight=max_in_flight, recycle_after=recycle_after)
+            closing = threading.Thread(target=close, args=(stats,), name="corpus-cluster-close")
+            closing.start()  # the cluster shuts down while the tables are rebuilt
+        try:
+            from .identity import write_identity
+
+            # corpus-wide entity ids from the rebuilt tables (no parse), before they are swapped in
+            counts = run.rebuild(passes=write_identity, passes_key=passes_key())
+        finally:
+            if closing is not None:
+                closing.join()
+    end = time.perf_counter()
+    summary = {name: counts.get(name, 0) for name in TABLES}
+    summary.update(entity_index=run.passes.get("entity_index", 0), identity_seconds=run.passes.get("seconds", 0.0))
+    summary.update(partitions=len(parts), seconds=round(end - start, 3), **stats,
+                   driver_cpu_seconds=round(time.process_time() - cpu_start, 3), **run.summary(),
+                   out_dir=str(out), tables={n: str(out / f"{n}.parquet") for n in (*TABLES, "entity_index")})
+    return summary
+
+
+#: Libraries the corpus-level passes call (their versions are part of :func:`passes_key`).
+PASS_LIBRARIES = ("pandas", "pyarrow", "nameparser", "cleanco", "rapidfuzz", "country-converter")
+
+
+def passes_key() -> str:
+    """What the corpus-level passes' results depend on besides the tables: the sources of
+    :mod:`analysis.corpus.identity` (and what it imports from the package) and the versions of
+    :data:`PASS_LIBRARIES`. A change makes the next run rebuild its tables even if no article changed."""
+    import importlib.metadata
+
+    from .kept import code_digest
+
+    libs = []
+    for lib in PASS_LIBRARIES:
+        try:
+            libs.append(f"{lib}=={importlib.metadata.version(lib)}")
+        except importlib.metadata.PackageNotFoundError:
+            libs.append(f"{lib}=absent")
+    return code_digest.__wrapped__(("analysis.corpus.identity",)) + " " + " ".join(libs)
+
+
+def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | None, n_workers: int, progress: bool,
+                     max_in_flight: int | None, recycle_after: int | None):
+    """Analyse ``parts`` (lists of :class:`analysis.corpus.kept.Unit`) on Dask; ``run.keep`` each result as it arrives.
+
+    Returns the run's statistics and ``close(stats)``, which closes the client and the local
+    cluster and adds ``shutdown_seconds`` (on an error they are closed before it propagates)."""
+    from distributed import Client, LocalCluster, as_completed
+
+    from .kept import analyse_units
 
     cluster = None
     settings = contextlib.ExitStack()
@@ -342,11 +402,20 @@ def run_corpus(
             settings.close()
             raise
         client = Client(cluster)
-    writers = _TableWriters(out)
+
+    def close(stats: dict) -> None:
+        done = time.perf_counter()
+        try:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            settings.close()
+            stats["shutdown_seconds"] = round(time.perf_counter() - done, 3)
+
     worker_seconds: Counter = Counter({"load": 0.0, "parse": 0.0, "analyse": 0.0, "targeted": 0.0, "tables": 0.0})
     worker_pids: set[int] = set()
     restarts = 0
-    ok = False
     bar = None
     try:
         client.run(_warm)
@@ -358,17 +427,16 @@ def run_corpus(
         # process is restarted by its nanny and loads the model again. Draining first means a
         # restart never kills a running task nor loses a result.
         per_round = recycle_after * n_workers_live if (cluster is not None and recycle_after) else len(parts)
-        pending: dict[int, dict] = {}
-        next_to_write = 0
         submitted = 0
 
         def submit(i: int):
-            return client.submit(analyse_partition, parts[i], mention_sentiment=mention_sentiment, key=f"corpus-part-{i}-{os.getpid()}-{start}", pure=False)
+            return client.submit(analyse_units, parts[i], settings=run.settings,
+                                 key=f"corpus-part-{i}-{os.getpid()}-{start}", pure=False)
 
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(items), desc="articles", unit="article")
+            bar = tqdm(total=sum(map(len, parts)), desc="articles", unit="article")
         while submitted < len(parts):
             if submitted:
                 client.restart(wait_for_workers=True)
@@ -382,42 +450,26 @@ def run_corpus(
             ac = as_completed(list(futures))
             for fut in ac:
                 i = futures.pop(fut)
-                pending[i] = fut.result()
-                for stage, secs in pending[i].pop("seconds").items():
+                result = fut.result()
+                for stage, secs in result.pop("seconds").items():
                     worker_seconds[stage] += secs
-                worker_pids.add(pending[i].pop("pid"))
+                worker_pids.add(result.pop("pid"))
                 fut.release()
+                run.keep(parts[i], result)  # kept at once: a killed run resumes after it
+                del result
                 if bar is not None:
                     bar.update(len(parts[i]))
-                while next_to_write in pending:  # write in partition order: deterministic files
-                    writers.write(pending.pop(next_to_write))
-                    next_to_write += 1
                 if submitted < round_end:
                     new = submit(submitted)
                     futures[new] = submitted
                     submitted += 1
                     ac.add(new)
-        ok = True
+    except BaseException:
+        close({})
+        raise
     finally:
         if bar is not None:
             bar.close()
-        writers.close(ok)
-        done = time.perf_counter()
-        client.close()
-        if cluster is not None:
-            cluster.close()
-        settings.close()
-    from .identity import write_identity
-
-    identity = write_identity(out)  # corpus-wide entity ids from the tables just written (no parse)
-    end = time.perf_counter()
-    summary = {name: writers.counts[name] for name in TABLES}
-    summary.update(entity_index=identity["entity_index"], identity_seconds=identity["seconds"])
-    summary.update(partitions=len(parts), seconds=round(end - start, 3),
-                   startup_seconds=round(startup, 3), shutdown_seconds=round(end - done, 3),
-                   driver_cpu_seconds=round(time.process_time() - cpu_start, 3),
-                   worker_seconds={k: round(v, 3) for k, v in worker_seconds.items()},
-                   worker_processes=len(worker_pids), restarts=restarts,
-                   out_dir=str(out),
-                   tables={n: str(out / f"{n}.parquet") for n in TABLES})
-    return summary
+    return {"startup_seconds": round(startup, 3), "shutdown_seconds": 0.0,
+            "worker_seconds": {k: round(v, 3) for k, v in worker_seconds.items()},
+            "worker_processes": len(worker_pids), "restarts": restarts}, close
