@@ -294,3 +294,28 @@ def test_bbc_spelling_variants_with_context_merge(bbc, variant, name, context):
     """Not wrong merges: the BBC text misspells these names once, in articles that share specific
     co-mentioned entities with the right spelling's articles (analysis.corpus.identity, FUZZY_MIN_CONTEXT)."""
     assert _bbc_id(bbc, variant) == _bbc_id(bbc, name), context
+
+
+def test_an_article_report_shows_corpus_names(corpus, tmp_path):
+    """analysis.corpus.readers.with_corpus_names: an article's entities under their corpus canonical names."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from analysis.corpus.identity import index_schema
+    from analysis.corpus.readers import with_corpus_names
+    from analysis.errors import ParameterError
+
+    ents, articles, ids, index = corpus
+    ents.assign(entity_id=ids).to_parquet(tmp_path / "entities.parquet")
+    articles.assign(path=[f"/data/news/{a}.txt" for a in articles["article_id"]]).to_parquet(tmp_path / "articles.parquet")
+    pq.write_table(pa.Table.from_pandas(index, schema=index_schema(), preserve_index=False), tmp_path / "entity_index.parquet")
+    freq = pd.DataFrame({"entity": ["Blair", "Mr Blair", "Unknown Person"]})
+    got = with_corpus_names(freq, tmp_path)  # not a corpus article: the id the corpus usually gives the name
+    assert list(got["corpus_name"]) == ["Tony Blair", "Tony Blair", ""]
+    # a corpus article: its own rows give the ids (the bare "Bush" of b5 is George W., that of b6 undecided)
+    bush = pd.DataFrame({"entity": ["Bush"]})
+    assert with_corpus_names(bush, tmp_path, article_path="/data/news/b5.txt").loc[0, "corpus_name"] == "George W. Bush"
+    assert with_corpus_names(bush, tmp_path, article_path="/data/news/b6.txt").loc[0, "corpus_name"] == "Bush"
+    assert got.loc[0, "corpus_type"] == "PERSON" and got.loc[0, "corpus_mentions"] > 3 and got.loc[2, "corpus_mentions"] == 0
+    with pytest.raises(ParameterError):
+        with_corpus_names(freq, tmp_path / "missing")
