@@ -54,6 +54,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     if args.what == "entities":
         from .evaluation.tagger_training import main_train
+    elif args.what == "coref":
+        from .evaluation.coref_pairs import main_train
     else:
         from .articles.targeted import main_train
 
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_evaluate)
 
     tr = add("train", help="train a model from public data")
-    tr.add_argument("what", choices=["sentiment", "entities"])
+    tr.add_argument("what", choices=["sentiment", "entities", "coref"])
     tr.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the trainer")
     tr.set_defaults(func=_train)
 

@@ -140,3 +140,8 @@ def test_courtesy_titles_stay_outside_names(nlp) -> None:
     doc.ents = [doc.char_span(0, 15, label="PERSON"), doc.char_span(20, 45, label="PERSON"), doc.char_span(50, 64, label="PERSON")]
     assert [e.text for e in tagger.name_titles(doc).ents] == ["Anna Berg", "Joe Biden", "Prince Charles"]
     assert {e.text for e in nlp("Mr Blair said Mr Brown would stay.").ents if e.label_ == "PERSON"} <= {"Blair", "Brown"}
+    # the tagger itself leaves "Mrs" outside ("Mrs [Blair]"): name_titles takes it in
+    doc = nlp.make_doc("Tony Blair and Mrs Blair met Ms. Jones.")
+    doc.ents = [doc.char_span(0, 10, label="PERSON"), doc.char_span(19, 24, label="PERSON"), doc.char_span(33, 38, label="PERSON")]
+    assert [e.text for e in tagger.name_titles(doc).ents] == ["Tony Blair", "Mrs Blair", "Ms. Jones"]
+    assert "Mrs Blair" in {e.text for e in nlp("Tony Blair spoke. Mrs Blair said she was happy.").ents}

@@ -34,14 +34,22 @@ Signals, each switchable (``signals=``) so it can be measured on its own:
     "WTO" to "World Trade Organization") joins that name in the articles that do not spell it
     out, when at least 80 % of the articles that resolved it (and at least 2) agree.
 ``plural``
-    A single-word non-person name joins its singular ("Oscars" → "Oscar").
+    A single-word non-person name joins its singular ("Oscars" → "Oscar"); when the plural
+    itself is voted not PERSON, the group counts as having no person evidence in the type vote
+    (people's names are not written in the plural) if the plural has at least :data:`PLURAL_SHARE`
+    of the singular's mentions (a family, "the Blairs", is rare), so "Oscar", tagged PERSON 143 times on BBC
+    and the surname of three stray tagger spans ("Other Oscar"), takes the plural's type.
 ``fuzzy``
     Spelling variants of full person names ("Muammar Gaddafi"/"Muammar Qaddafi",
     ``rapidfuzz`` ratio ≥ :data:`FUZZY_MIN`) within a block of the same first name and number
     of words, differing in the surname only, by one edit (two for surnames of 7 letters or
     more: "Richard Eyre" is not "Richard Gere", "Tony Bland" not "Tony Blair"), only with
     supporting context: the two names share at least :data:`FUZZY_MIN_SHARED`
-    co-mentioned entities.
+    co-mentioned entities, and specific ones (the sum of their log inverse article frequencies is
+    at least :data:`FUZZY_MIN_CONTEXT`): "Gareth Pierce"/"Gareth Peirce" sharing only Britain and
+    the US stay apart; the BBC's "shadow home secretary David Davies" (one article, with Charles
+    Clarke, Mark Oaten and the Prevention of Terrorism Bill) joins David Davis, and "Brown's Britain
+    by Robert Preston" (an article that goes on "Mr Peston's book") joins Robert Peston.
 
 **Type vote.** Every entity gets one type: the corpus-wide majority of its mentions' labels,
 except that a single-word PERSON with no person evidence anywhere in the corpus (it is never
@@ -107,9 +115,17 @@ INDEX_COLUMNS = ENTITY_INDEX.names
 SURNAME_MIN_GAP = 1.0
 #: ... where each candidate also gets this weight times log(1 + the articles naming it in full).
 SURNAME_PRIOR = 0.5
-#: rapidfuzz ratio (0-100) for spelling variants, and co-mentioned entities they must share.
+#: rapidfuzz ratio (0-100) for spelling variants, and co-mentioned entities they must share ...
 FUZZY_MIN = 90
 FUZZY_MIN_SHARED = 2
+#: ... whose specificity, the sum of log(articles in the corpus / articles naming the entity), is at
+#: least this: sharing only "UK" and "US" (in a third of the BBC articles, about 1.1 each) is no
+#: context; sharing one entity named in under 1 article in 400 is (log 400 = 6.0).
+FUZZY_MIN_CONTEXT = 6.0
+
+#: A plural voted not PERSON with at least this share of its singular's mentions ("Oscars" 78 to
+#: "Oscar" 143) makes the singular no person; a stray "Blairs" (1 to 450) does not.
+PLURAL_SHARE = 0.2
 
 #: Titles after which a single name is a bare surname ("Mr Blair", "President Bush").
 BARE_TITLES = {"mr", "dr", "president", "sir", "prof", "professor", "senator", "sen", "gov", "governor", "judge",
@@ -264,6 +280,15 @@ def _plain_name(words: tuple[str, ...]) -> bool:
     return len(words) <= 4 and not any(w.replace(".", "") in vocab or "," in w for w in words)
 
 
+#: Courtesy titles: a name after one of these is a person whatever the tagger's label.
+COURTESY_TITLES = {"mr", "mrs", "ms", "miss", "dr"}
+
+
+def _courtesy_titled(name: str) -> bool:
+    words = normalize(name).split()
+    return len(words) >= 2 and words[0].rstrip(".") in COURTESY_TITLES
+
+
 def _acronym(text: str) -> str | None:
     bare = text.replace(".", "").replace(" ", "")
     return bare if 2 <= len(bare) <= 6 and bare.isalpha() and bare.isupper() else None
@@ -319,6 +344,10 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         return pd.Series([], index=entities.index, dtype="str"), pd.DataFrame(columns=INDEX_COLUMNS)
     norm = normalize if "surface" in signals else (lambda s: str(s))
     ents = entities[["article_id", "text", "label", "entity", "entity_label"]]
+    if "person" in signals:  # "Mr Blair" tagged ORG: a courtesy title only ever precedes a person
+        titled = ents["entity_label"].ne("PERSON") & ents["entity"].map(_courtesy_titled)
+        if titled.any():
+            ents = ents.assign(label=ents["label"].mask(titled, "PERSON"), entity_label=ents["entity_label"].mask(titled, "PERSON"))
     # --- units: one per (article, per-article canonical name) --------------------------------
     unit_keys = pd.MultiIndex.from_frame(ents[["article_id", "entity"]])
     codes, uniques = pd.factorize(unit_keys)
@@ -407,6 +436,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                     uf.union(f"name:{a}", target.iloc[0])
 
     # plurals: "oscars" -> "oscar" for non-person single words
+    plural_not_person = set()  # plural keys voted not PERSON: their singular is no person either
     if "plural" in signals:
         keys_present = set(units["key"])
         for key in sorted(keys_present):
@@ -414,6 +444,8 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                 sing = key[:-1]
                 if sing in keys_present and vote(key) != "PERSON" or (sing in keys_present and vote(sing) != "PERSON"):
                     uf.union(key, sing)
+                    if vote(key) != "PERSON" and sum(key_votes[key].values()) >= PLURAL_SHARE * sum(key_votes[sing].values()):
+                        plural_not_person.add(key)
 
     # --- bare surnames, article by article ---------------------------------------------------
     unit_entity_key = units["key"].tolist()
@@ -461,7 +493,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
             words = k[7:].split() if k.startswith("person:") else []
             if len(words) == 2 and len(with_middle.get((words[0], words[1]), ())) > 1:
                 cands = sorted({uf.find(c) for c in with_middle[(words[0], words[1])]})
-            elif k.startswith("name:") and " " not in k[5:] and vote(k) == "PERSON":
+            elif k.startswith("name:") and " " not in k[5:] and vote(k) == "PERSON" and k + "s" not in plural_not_person:
                 cands = sorted({uf.find(c) for c in surnames.get(k[5:], ())})
             else:
                 continue
@@ -513,7 +545,9 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                             and DamerauLevenshtein.distance(w1[-1], w2[-1]) <= (1 if min(len(w1[-1]), len(w2[-1])) <= 6 else 2):
                         co1 = {k for a in key_articles[k1] for k in art_keys[a]} - {k1}
                         co2 = {k for a in key_articles[k2] for k in art_keys[a]} - {k2}
-                        if len(co1 & co2) >= FUZZY_MIN_SHARED:
+                        shared = co1 & co2
+                        specific = sum(math.log(n_articles / max(len(key_articles[k]), 1)) for k in shared)
+                        if len(shared) >= FUZZY_MIN_SHARED and specific >= FUZZY_MIN_CONTEXT:
                             uf.union(k1, k2)
 
     # --- final groups ------------------------------------------------------------------------
@@ -528,7 +562,10 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         members[g].add(k)
     key_type = {}
     for g, votes in group_votes.items():
-        t = vote(g, votes, any(has_person_evidence(k) for k in members[g]))
+        # a name the corpus also writes in the plural, not as a person ("the Oscars"), is no
+        # person, whatever a stray "Other Oscar" full name suggests
+        evidence = any(has_person_evidence(k) for k in members[g]) and not (members[g] & plural_not_person)
+        t = vote(g, votes, evidence)
         if g.startswith("country:"):
             t = "GPE"
         key_type[g] = t

@@ -31,6 +31,52 @@ def load_corpus(corpus_dir: str | Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
+#: Columns :func:`with_corpus_names` adds to an article's entity table.
+CORPUS_NAME_COLUMNS = {
+    "corpus_entity_id": "the corpus-wide entity id (analysis.corpus.identity); '' when the corpus does not know the name",
+    "corpus_name": "the corpus canonical name ('Tony Blair' for an article's 'Blair'); '' when unknown",
+    "corpus_type": "the corpus-wide voted type (PERSON, ORG, GPE, ...); '' when unknown",
+    "corpus_mentions": "mentions of that entity in the whole corpus (0 when unknown)",
+    "corpus_articles": "articles of the corpus naming it (0 when unknown)",
+}
+
+
+def with_corpus_names(entities: pd.DataFrame, corpus_dir: str | Path, *, article_path: str | Path | None = None) -> pd.DataFrame:
+    """An article's entity table (``entity`` column: per-article canonical names) with the corpus
+    identity of each entity (:data:`CORPUS_NAME_COLUMNS`).
+
+    When the article is one of the corpus's (same resolved path, or a path ending in its
+    ``article_id``), its own rows of the corpus ``entities`` table give the ids; otherwise an entity
+    takes the id most corpus articles give the same per-article name.
+
+    Raises:
+        ParameterError: the folder has no identity tables (run the corpus first).
+    """
+    folder = Path(corpus_dir)
+    if not (folder / "entity_index.parquet").exists() or not (folder / "entities.parquet").exists():
+        raise ParameterError(f"{folder}: no entity_index.parquet/entities.parquet; run `python -m analysis corpus INPUT... --out {folder}` first")
+    ents = pd.read_parquet(folder / "entities.parquet", columns=["article_id", "entity", "entity_id"])
+    index = pd.read_parquet(folder / "entity_index.parquet", columns=["entity_id", "name", "type", "mentions", "articles"]).set_index("entity_id")
+    mine = pd.DataFrame(columns=ents.columns)
+    if article_path is not None:
+        target = Path(article_path).resolve()
+        arts = pd.read_parquet(folder / "articles.parquet", columns=["article_id", "path"])
+        hit = arts[[Path(p).resolve() == target or target.as_posix().endswith("/" + a) for a, p in zip(arts["article_id"], arts["path"])]]
+        if len(hit):
+            mine = ents[ents["article_id"] == hit["article_id"].iloc[0]]
+    by_name = dict(zip(mine["entity"], mine["entity_id"]))
+    usual = ents.groupby("entity", sort=True)["entity_id"].agg(lambda s: s.value_counts().sort_index().idxmax()).to_dict()
+    ids = [by_name.get(e, usual.get(e, "")) for e in entities["entity"]]
+    known = [i if i in index.index else "" for i in ids]
+    return entities.assign(
+        corpus_entity_id=known,
+        corpus_name=[index.at[i, "name"] if i else "" for i in known],
+        corpus_type=[index.at[i, "type"] if i else "" for i in known],
+        corpus_mentions=[int(index.at[i, "mentions"]) if i else 0 for i in known],
+        corpus_articles=[int(index.at[i, "articles"]) if i else 0 for i in known],
+    )
+
+
 def with_topic(df: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the ``topic`` of each row's article."""
     return df.merge(articles[["article_id", "topic"]], on="article_id", how="left")

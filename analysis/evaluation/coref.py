@@ -5,14 +5,17 @@ default, validated sentences only, gold entity mentions, singletons kept. Prints
 MUC, B³, CEAF-e (recall, precision, F1, in %) and CoNLL F1 (their mean), computed by the
 ``scorch`` package, for
 
-* ``system``: this module's resolver (below);
+* ``system``: the pair model of :mod:`analysis.evaluation.coref_pairs` (logistic regression over
+  mention pairs, fitted on the train topics, average-linkage clustering; pronouns from the rules
+  below) — ``--rules`` makes it the rule resolver alone;
+* ``rules``: this module's rule resolver (below), always reported;
 * ``baseline``: same head lemma, within the same predicted document cluster (the published
   "cluster + lemma" baseline), on the same mentions and the same document clusters;
 
 each for all entity mentions and for name mentions only (the head is a proper noun: the gold
 and the response clusterings restricted to those mentions).
 
-The resolver works in three steps, without gold types or gold document topics:
+The rule resolver works in three steps, without gold types or gold document topics:
 
 1. **Document clusters.** TF-IDF vectors of every document's full text (content words),
    agglomerative clustering (cosine, average linkage, distance threshold ``DOC_THRESHOLD``,
@@ -90,6 +93,9 @@ class MentionInfo:
     name: tuple[str, ...] = ()  # normalized proper-noun words up to the head ("betty", "ford", "center")
     head_i: int = -1  # head token position in the parse of the document
     link_i: int = -1  # the token this head is an appositive of or, after a copula, the subject's ("X, the actress"; "X is the actress")
+    descriptors: frozenset = frozenset()  # a name's describing nouns ("host Hugh Jackman": host), coref_pairs.descriptors
+    governor: tuple[str, str] = ("", "")  # lemma of the head's syntactic head and the relation ("arrest", "dobj")
+    plural: bool = False  # head tagged NNS/NNPS
 
 
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
@@ -153,6 +159,8 @@ def _parse(docs: list[EcbDocument]):
 
 def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[MentionInfo]:
     """Head token, lemma, POS and NER label of every mention from the parse of its document."""
+    from .coref_pairs import descriptors
+
     parsed = _parse(docs)
     infos = []
     for n, m in enumerate(mentions):
@@ -165,7 +173,10 @@ def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[Me
         infos.append(MentionInfo(
             index=n, doc=m.doc, head=head.text, lemma=lem, pos=head.pos_, tag=head.tag_, ner=head.ent_type_,
             text=m.text, words=tuple(t.text.lower() for t in toks), sent=m.sentence, start=m.tokens[0],
-            is_name=head.pos_ == "PROPN", name=name or (lem,), head_i=head.i, link_i=_linked(head)))
+            is_name=head.pos_ == "PROPN", name=name or (lem,), head_i=head.i, link_i=_linked(head),
+            descriptors=descriptors(doc, head.i) if head.pos_ == "PROPN" else frozenset(),
+            governor=(head.head.lemma_.lower(), head.dep_) if head.head.i != head.i else ("", ""),
+            plural=head.tag_ in ("NNS", "NNPS")))
     return infos
 
 
@@ -353,8 +364,10 @@ def score(gold: list, response: list, *, keep: list[int] | None = None) -> dict:
 
 
 def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Path | None = None,
-             doc_threshold: float = DOC_THRESHOLD, name_variants: bool = False) -> dict:
+             doc_threshold: float = DOC_THRESHOLD, name_variants: bool = False, rules_only: bool = False) -> dict:
     """Score the system and the baseline on ECB+ (see the module docstring)."""
+    from .coref_pairs import pair_clusters
+
     docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
     if not mentions:
         raise AnalysisError(f"{folder}: no entity mention in the validated sentences of topics {topics}")
@@ -363,13 +376,15 @@ def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Pat
     gold_ids: dict[str, int] = {}
     gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
     names = [m.index for m in infos if m.is_name]
-    sys_labels = system_clusters(infos, doc_cluster, names=name_variants)
+    rule_labels = system_clusters(infos, doc_cluster, names=name_variants)
+    sys_labels = rule_labels if rules_only else pair_clusters(docs, infos, doc_cluster, rule_labels)
     base_labels = baseline_clusters(infos, doc_cluster)
     result = {
         "data": str(folder), "topics": topics, "documents": len(docs), "mentions": len(mentions),
         "name_mentions": len(names), "document_clusters": len(set(doc_cluster.values())),
         "system": {"all": score(gold, sys_labels), "names": score(gold, sys_labels, keep=names)},
         "baseline": {"all": score(gold, base_labels), "names": score(gold, base_labels, keep=names)},
+        "rules": {"all": score(gold, rule_labels), "names": score(gold, rule_labels, keep=names)},
     }
     if predictions:
         with open(predictions, "w", encoding="utf-8") as fh:
@@ -387,9 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--predictions", help="write one JSON line per mention (doc, m_id, cluster, gold) here")
     parser.add_argument("--name-variants", action="store_true",
                         help="ablation: split person names that share a head word but not a first name")
+    parser.add_argument("--rules", action="store_true",
+                        help="system = the rule resolver alone (no pair model; it is always reported under 'rules')")
     args = parser.parse_args(argv)
     try:
-        result = evaluate(args.folder, topics=args.topics, predictions=args.predictions, name_variants=args.name_variants)
+        result = evaluate(args.folder, topics=args.topics, predictions=args.predictions, name_variants=args.name_variants,
+                          rules_only=args.rules)
     except AnalysisError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

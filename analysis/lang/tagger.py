@@ -36,7 +36,7 @@ from ..config import DATA_DIR, RESOURCES_DIR
 from ..errors import ModelNotFoundError
 
 #: Bumped whenever the shipped weights change; part of every parse-cache key.
-TAGGER_VERSION = "conll-ner-1.1"
+TAGGER_VERSION = "conll-ner-1.2"
 ARTIFACT = RESOURCES_DIR / "conll_ner.bin"
 TRAIN_FILE = DATA_DIR / "conll2003-en-train" / "eng.train"
 DEV_FILE = DATA_DIR / "conll2003-en-train" / "eng.testa"
@@ -107,6 +107,9 @@ def place_names(doc: Doc) -> Doc:
 #: span: "Mrs Blair" in an article about Tony Blair names his wife, and the corpus identity pass
 #: (:mod:`analysis.corpus.identity`) keeps such names apart only if it sees the title.
 _TITLES = frozenset({"Mr", "Mr.", "Dr", "Dr."})
+#: Titles that name a different person than the bare surname ("Mrs Blair" is not Mr Blair): the
+#: CoNLL-trained tagger leaves them outside the span ("Mrs [Blair]"), so ``name_titles`` takes them in.
+_KEPT_TITLES = frozenset({"Mrs", "Mrs.", "Ms", "Ms.", "Miss"})
 #: Offices written before a name ("Mayor Anna Berg", "Governor Tom Reed", "President-elect Joe
 #: Biden"); OntoNotes leaves them outside the name too. Royal and noble titles (Prince, Queen,
 #: Sir, Lord, Lady) are not cut: "Prince Charles" is not a "Charles".
@@ -128,7 +131,7 @@ def _title_length(ent: Span) -> int:
 @Language.component("name_titles")
 def name_titles(doc: Doc) -> Doc:
     """Cut leading titles and offices off PERSON spans ("Mr Blair" -> "Blair", "Mayor Anna Berg" ->
-    "Anna Berg"; "Mrs Blair" stays).
+    "Anna Berg"; "Mrs Blair" stays, and a "Mrs"/"Ms"/"Miss" the tagger left outside is taken in).
 
     Reuters 1996 text rarely writes courtesy titles, so the tagger never learned to leave
     them out, while BBC News writes "Mr Blair" in almost every paragraph.
@@ -139,6 +142,10 @@ def name_titles(doc: Doc) -> Doc:
         cut = _title_length(ent) if ent.label_ == "PERSON" and len(ent) > 1 else 0
         if cut:
             ents[i] = Span(doc, ent.start + cut, ent.end, label="PERSON")
+            changed = True
+        elif ent.label_ == "PERSON" and ent.start > 0 and doc[ent.start - 1].text in _KEPT_TITLES \
+                and (i == 0 or ents[i - 1].end < ent.start) and ent[0].text[:1].isupper():
+            ents[i] = Span(doc, ent.start - 1, ent.end, label="PERSON")  # "Mrs [Blair]" -> "[Mrs Blair]"
             changed = True
     if changed:
         doc.ents = ents
