@@ -126,6 +126,7 @@ def test_settings_are_validated_and_defaults_match_the_analyses():
         resolve_settings({"quote_words": 3})
     with pytest.raises(ParameterError, match="quote_min_words"):
         resolve_settings({"quote_min_words": 0})
+    assert settings_digest(resolve_settings({"mention_sentiment": True})) != settings_digest(resolve_settings(None))
     modules = code_modules()
     for name in ("analysis.articles.quotes", "analysis.lang.ner", "analysis.lang.tagger", "analysis.lang.timex",
                  "analysis.io.clean", "analysis.corpus.runner", "analysis.corpus.kept", "analysis.articles.mention_sentiment"):
@@ -133,6 +134,16 @@ def test_settings_are_validated_and_defaults_match_the_analyses():
     # what cannot change a per-article result is not in the key
     assert not [m for m in modules if m.startswith(("analysis.render", "analysis.evaluation"))]
     assert "analysis.corpus.identity" not in modules and "analysis.corpus.portrayal" not in modules
+
+
+def test_model_key_covers_own_weights_and_the_targeted_backend(monkeypatch):
+    from analysis.corpus.kept import model_identity
+
+    key = model_identity.__wrapped__()
+    for name in ("conll_ner.bin", "targeted_sentiment.joblib", "spacy==", "onnxruntime=="):
+        assert name in key
+    monkeypatch.setenv("ANALYSIS_TARGETED", "lexical")
+    assert model_identity.__wrapped__() != key
 
 
 def test_lock_refuses_a_second_run(corpus, tmp_path):

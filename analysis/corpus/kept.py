@@ -134,8 +134,8 @@ def settings_digest(settings: dict[str, Any]) -> str:
 @functools.lru_cache(maxsize=1)
 def model_identity() -> str:
     """The spaCy model ``package==version (lang_name)``, the sha256 of each file of
-    ``analysis/resources`` and the versions of :data:`LIBRARIES`; read from package metadata
-    and files (nothing is imported or loaded)."""
+    ``analysis/resources``, the versions of :data:`LIBRARIES` and the targeted model's backend
+    (``ANALYSIS_TARGETED``); read from package metadata and files (nothing is imported or loaded)."""
     model = "no spaCy model"
     for name in MODEL_CANDIDATES:
         spec = importlib.util.find_spec(name)
@@ -161,7 +161,9 @@ def model_identity() -> str:
             libs.append(f"{lib}=={importlib.metadata.version(lib)}")
         except importlib.metadata.PackageNotFoundError:
             libs.append(f"{lib}=absent")
-    return f"{model}; {' '.join(weights)}; {' '.join(libs)}"
+    # the targeted model's backend can be chosen by the environment (analysis.articles.mention_sentiment)
+    backend = f"ANALYSIS_TARGETED={os.environ.get('ANALYSIS_TARGETED', '')}"
+    return f"{model}; {' '.join(weights)}; {' '.join(libs)}; {backend}"
 
 
 def _module_source(name: str) -> Path | None:
