@@ -329,8 +329,15 @@ def run_corpus(
         try:
             from .identity import write_identity
 
+            def passes(stage: Path) -> dict:
+                # the workers are gone before the identity pass holds the corpus's mentions in memory
+                # (10x BBC: 668,030 mentions, about 1.1 GB in this process)
+                if closing is not None:
+                    closing.join()
+                return write_identity(stage)
+
             # corpus-wide entity ids from the rebuilt tables (no parse), before they are swapped in
-            counts = run.rebuild(passes=write_identity, passes_key=passes_key())
+            counts = run.rebuild(passes=passes, passes_key=passes_key())
         finally:
             if closing is not None:
                 closing.join()
