@@ -306,3 +306,21 @@ def test_kept_results_of_a_local_cluster_serve_a_remote_scheduler_run(corpus, tm
     again = run_corpus([corpus], remote, scheduler=scheduler, partition_size=3)
     assert again["analysed"] == 0 and again["reused"] == len(ARTICLES) + 3
     assert_same_tables(local, remote)
+
+
+@pytest.mark.slow
+def test_portrayal_tables_equal_on_a_local_cluster_and_a_scheduler(corpus, tmp_path, scheduler):
+    """``--portrayal`` (targeted sentiment of every mention, the int8 ONNX model): a run on its
+    own LocalCluster and one on a scheduler write the same bytes; the setting is in the key."""
+    local = tmp_path / "local"
+    a = run_corpus([corpus], local, partition_size=2, n_workers=1, mention_sentiment=True)
+    remote = tmp_path / "remote"
+    b = run_corpus([corpus], remote, scheduler=scheduler, partition_size=3, mention_sentiment=True)
+    assert a["mention_sentiment"] == b["mention_sentiment"] > 0
+    assert_same_tables(local, remote)
+    ms = pd.read_parquet(local / "mention_sentiment.parquet")
+    ents = pd.read_parquet(local / "entities.parquet")
+    assert set(ms["label"]) <= {"negative", "neutral", "positive"} and set(ms["article_id"]) <= set(ents["article_id"])
+    # turning it off is a settings change: every article again, and the table is empty
+    off = run_corpus([corpus], local, scheduler=scheduler)
+    assert off["reasons"] == {"settings changed": a["analysed"]} and off["mention_sentiment"] == 0
