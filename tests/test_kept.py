@@ -120,6 +120,9 @@ def test_settings_are_validated_and_defaults_match_the_analyses():
 
     assert DEFAULT_SETTINGS["quote_min_words"] == analysis.articles.quotes.MIN_WORDS
     assert MODEL_CANDIDATES == analysis.lang.nlp.MODEL_CANDIDATES
+    from analysis.corpus import kept
+
+    assert kept.TABLE_NAMES == TABLE_NAMES and set(kept.ARTICLE_TABLES) == set(TABLE_NAMES) - {"errors"}
     assert settings_digest(resolve_settings({"quote_min_words": 4})) == settings_digest(resolve_settings(None))
     assert settings_digest(resolve_settings({"quote_min_words": 3})) != settings_digest(resolve_settings(None))
     with pytest.raises(ParameterError, match="unknown corpus setting"):
@@ -144,6 +147,18 @@ def test_model_key_covers_own_weights_and_the_targeted_backend(monkeypatch):
         assert name in key
     monkeypatch.setenv("ANALYSIS_TARGETED", "lexical")
     assert model_identity.__wrapped__() != key
+
+
+def test_a_run_with_nothing_to_do_imports_no_analysis(corpus, tmp_path):
+    """The command line of an unchanged rerun keys the inputs and stops: it never imports spaCy,
+    TextBlob, matplotlib or papermill (they cost most of such a run's time)."""
+    code = ("import sys; from analysis.corpus.cli import run_cli; from analysis.corpus.kept import KeptRun, input_units; "
+            "units = input_units([sys.argv[1]]); KeptRun(sys.argv[2], units).__enter__(); "
+            "print(sorted(m for m in ('spacy', 'textblob', 'matplotlib', 'papermill', 'torch') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code, str(corpus), str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"
 
 
 def test_lock_refuses_a_second_run(corpus, tmp_path):

@@ -46,7 +46,7 @@ from ..config import PARTITION_SIZE, RECYCLE_AFTER
 from ..errors import AnalysisError, ArticleError, ParameterError, one_line
 from ..io.expand import split_ref
 from ..types import Article
-from .tables import SORT_KEYS, TABLE_NAMES as TABLES, schemas as table_schemas
+from .kept import TABLE_NAMES as TABLES
 
 
 def doc_ids(paths: list[Path]) -> dict[str, str]:
@@ -150,6 +150,7 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     from ..articles.entities import mention_records
     from ..articles.quotes import MIN_WORDS, quote_records
     from ..articles.sentiment import sentence_records
+    from .tables import SORT_KEYS, schemas as table_schemas
 
     nlp = nlpmod.load_model()
     quote_min_words = MIN_WORDS if quote_min_words is None else quote_min_words
