@@ -120,12 +120,16 @@ def test_settings_are_validated_and_defaults_match_the_analyses():
 
     assert DEFAULT_SETTINGS["quote_min_words"] == analysis.articles.quotes.MIN_WORDS
     assert MODEL_CANDIDATES == analysis.lang.nlp.MODEL_CANDIDATES
+    from analysis.corpus import kept
+
+    assert kept.TABLE_NAMES == TABLE_NAMES and set(kept.ARTICLE_TABLES) == set(TABLE_NAMES) - {"errors"}
     assert settings_digest(resolve_settings({"quote_min_words": 4})) == settings_digest(resolve_settings(None))
     assert settings_digest(resolve_settings({"quote_min_words": 3})) != settings_digest(resolve_settings(None))
     with pytest.raises(ParameterError, match="unknown corpus setting"):
         resolve_settings({"quote_words": 3})
     with pytest.raises(ParameterError, match="quote_min_words"):
         resolve_settings({"quote_min_words": 0})
+    assert settings_digest(resolve_settings({"mention_sentiment": True})) != settings_digest(resolve_settings(None))
     modules = code_modules()
     for name in ("analysis.articles.quotes", "analysis.lang.ner", "analysis.lang.tagger", "analysis.lang.timex",
                  "analysis.io.clean", "analysis.corpus.runner", "analysis.corpus.kept", "analysis.articles.mention_sentiment"):
@@ -133,6 +137,28 @@ def test_settings_are_validated_and_defaults_match_the_analyses():
     # what cannot change a per-article result is not in the key
     assert not [m for m in modules if m.startswith(("analysis.render", "analysis.evaluation"))]
     assert "analysis.corpus.identity" not in modules and "analysis.corpus.portrayal" not in modules
+
+
+def test_model_key_covers_own_weights_and_the_targeted_backend(monkeypatch):
+    from analysis.corpus.kept import model_identity
+
+    key = model_identity.__wrapped__()
+    for name in ("conll_ner.bin", "targeted_sentiment.joblib", "spacy==", "onnxruntime=="):
+        assert name in key
+    monkeypatch.setenv("ANALYSIS_TARGETED", "lexical")
+    assert model_identity.__wrapped__() != key
+
+
+def test_a_run_with_nothing_to_do_imports_no_analysis(corpus, tmp_path):
+    """The command line of an unchanged rerun keys the inputs and stops: it never imports spaCy,
+    TextBlob, matplotlib or papermill (they cost most of such a run's time)."""
+    code = ("import sys; from analysis.corpus.cli import run_cli; from analysis.corpus.kept import KeptRun, input_units; "
+            "units = input_units([sys.argv[1]]); KeptRun(sys.argv[2], units).__enter__(); "
+            "print(sorted(m for m in ('spacy', 'textblob', 'matplotlib', 'papermill', 'torch') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code, str(corpus), str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"
 
 
 def test_lock_refuses_a_second_run(corpus, tmp_path):
@@ -295,3 +321,21 @@ def test_kept_results_of_a_local_cluster_serve_a_remote_scheduler_run(corpus, tm
     again = run_corpus([corpus], remote, scheduler=scheduler, partition_size=3)
     assert again["analysed"] == 0 and again["reused"] == len(ARTICLES) + 3
     assert_same_tables(local, remote)
+
+
+@pytest.mark.slow
+def test_portrayal_tables_equal_on_a_local_cluster_and_a_scheduler(corpus, tmp_path, scheduler):
+    """``--portrayal`` (targeted sentiment of every mention, the int8 ONNX model): a run on its
+    own LocalCluster and one on a scheduler write the same bytes; the setting is in the key."""
+    local = tmp_path / "local"
+    a = run_corpus([corpus], local, partition_size=2, n_workers=1, mention_sentiment=True)
+    remote = tmp_path / "remote"
+    b = run_corpus([corpus], remote, scheduler=scheduler, partition_size=3, mention_sentiment=True)
+    assert a["mention_sentiment"] == b["mention_sentiment"] > 0
+    assert_same_tables(local, remote)
+    ms = pd.read_parquet(local / "mention_sentiment.parquet")
+    ents = pd.read_parquet(local / "entities.parquet")
+    assert set(ms["label"]) <= {"negative", "neutral", "positive"} and set(ms["article_id"]) <= set(ents["article_id"])
+    # turning it off is a settings change: every article again, and the table is empty
+    off = run_corpus([corpus], local, scheduler=scheduler)
+    assert off["reasons"] == {"settings changed": a["analysed"]} and off["mention_sentiment"] == 0

@@ -6,8 +6,15 @@ import sys
 from pathlib import Path
 
 from ..errors import one_line
-from ..render.execute import render_notebook
 from .runner import run_corpus
+
+
+def render_notebook(*args, **kwargs) -> Path:
+    """:func:`analysis.render.execute.render_notebook`, imported when a report is rendered (a corpus
+    run that renders nothing does not pay for importing papermill and nbconvert)."""
+    from ..render.execute import render_notebook as render
+
+    return render(*args, **kwargs)
 
 
 def render_corpus_report(corpus_dir: str | Path) -> Path:

@@ -68,6 +68,9 @@ ROW_GROUP_ARTICLES = 40
 KILL_ENV = "ANALYSIS_KILL_AFTER_PARTITIONS"
 #: The per-article tables, in the order their batches are stored in a kept file.
 ARTICLE_TABLES = ("articles", "sentences", "entities", "timexes", "quotes", "mention_sentiment")
+#: The tables of a corpus run, as :data:`analysis.corpus.tables.TABLE_NAMES` (a test holds them equal):
+#: named here so that a run with nothing to do imports no analysis (no spaCy, TextBlob, matplotlib).
+TABLE_NAMES = (*ARTICLE_TABLES, "errors")
 #: Tables written by the corpus-level passes after the rebuild (their files count as "the tables").
 PASS_TABLES = ("entity_index",)
 #: Analysis settings of a corpus run and their defaults. ``quote_min_words``: shortest direct
@@ -134,8 +137,8 @@ def settings_digest(settings: dict[str, Any]) -> str:
 @functools.lru_cache(maxsize=1)
 def model_identity() -> str:
     """The spaCy model ``package==version (lang_name)``, the sha256 of each file of
-    ``analysis/resources`` and the versions of :data:`LIBRARIES`; read from package metadata
-    and files (nothing is imported or loaded)."""
+    ``analysis/resources``, the versions of :data:`LIBRARIES` and the targeted model's backend
+    (``ANALYSIS_TARGETED``); read from package metadata and files (nothing is imported or loaded)."""
     model = "no spaCy model"
     for name in MODEL_CANDIDATES:
         spec = importlib.util.find_spec(name)
@@ -161,7 +164,9 @@ def model_identity() -> str:
             libs.append(f"{lib}=={importlib.metadata.version(lib)}")
         except importlib.metadata.PackageNotFoundError:
             libs.append(f"{lib}=absent")
-    return f"{model}; {' '.join(weights)}; {' '.join(libs)}"
+    # the targeted model's backend can be chosen by the environment (analysis.articles.mention_sentiment)
+    backend = f"ANALYSIS_TARGETED={os.environ.get('ANALYSIS_TARGETED', '')}"
+    return f"{model}; {' '.join(weights)}; {' '.join(libs)}; {backend}"
 
 
 def _module_source(name: str) -> Path | None:
@@ -416,8 +421,6 @@ class KeptRun:
 
     @staticmethod
     def _all_tables() -> tuple[str, ...]:
-        from .tables import TABLE_NAMES
-
         return (*TABLE_NAMES, *PASS_TABLES)
 
     def _recover(self) -> None:
@@ -561,7 +564,7 @@ class KeptRun:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from .tables import TABLE_NAMES, schemas as table_schemas
+        from .tables import schemas as table_schemas
 
         t0 = time.perf_counter()
         built = self._built_digest(passes_key)
