@@ -315,6 +315,12 @@ class _Union:
             self.parent[hi] = lo
 
 
+def _mode(counts: Counter):
+    """The most common value; ties go to the smallest (as a string), not to the first counted,
+    so the result does not depend on the order a set was walked in."""
+    return min(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[0] if counts else None
+
+
 def entity_id(key: str) -> str:
     """Stable id of a canonical key: ``e`` + 12 hex digits of its BLAKE2b hash."""
     return "e" + hashlib.blake2b(key.encode("utf-8"), digest_size=6).hexdigest()
@@ -476,8 +482,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                 topics = Counter(topic_of.get(a) for a in arts)
                 outlets = Counter(outlet_of.get(a) for a in arts)
                 dates = sorted(d for d in (date_of.get(a) for a in arts) if pd.notna(d))
-                profile[c] = (co, topics.most_common(1)[0][0] if topics else None,
-                              outlets.most_common(1)[0][0] if outlets else None, dates[len(dates) // 2] if dates else None)
+                profile[c] = (co, _mode(topics), _mode(outlets), dates[len(dates) // 2] if dates else None)
             return profile[c]
 
         with_middle: dict[tuple, set[str]] = defaultdict(set)  # (first, last) -> full names with a middle name
@@ -509,7 +514,9 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
             scores = []
             for c in cands:
                 co, topic, outlet, median = cand_profile(c)
-                s = sum(co[k2] and 1.0 / math.log(2 + len(key_articles[k2])) for k2 in art_keys[a] if k2 != k and k2 in co)
+                # fsum: the same float whatever order the set is walked in (a plain sum differed
+                # across processes with different hash seeds and flipped near-ties)
+                s = math.fsum(co[k2] and 1.0 / math.log(2 + len(key_articles[k2])) for k2 in art_keys[a] if k2 != k and k2 in co)
                 s += (topic_of.get(a) == topic) + (outlet is not None and outlet_of.get(a) == outlet)
                 d = date_of.get(a)
                 if median is not None and pd.notna(d) and abs((d - median).days) <= 365:
@@ -546,7 +553,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                         co1 = {k for a in key_articles[k1] for k in art_keys[a]} - {k1}
                         co2 = {k for a in key_articles[k2] for k in art_keys[a]} - {k2}
                         shared = co1 & co2
-                        specific = sum(math.log(n_articles / max(len(key_articles[k]), 1)) for k in shared)
+                        specific = math.fsum(math.log(n_articles / max(len(key_articles[k]), 1)) for k in shared)
                         if len(shared) >= FUZZY_MIN_SHARED and specific >= FUZZY_MIN_CONTEXT:
                             uf.union(k1, k2)
 
