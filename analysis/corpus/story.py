@@ -352,6 +352,7 @@ class _Candidate:
     article: str
     outlet: str
     dating: bool = True  # the sentence names the day (False: a lead sentence of that day's article)
+    line: int = -1  # its index in the article's lines
 
 
 #: Page stamps in front of a lead line: a Reuters dateline ("BEIRUT | Wed May 11, 2011 4:25 pm EDT BEIRUT
@@ -460,13 +461,13 @@ def _candidates(
             sentence = summary_sentence(a.lines[line])
             if ok(sentence):
                 for d in days:
-                    by_day[d].append(_Candidate(sentence, a.id, a.outlet))
+                    by_day[d].append(_Candidate(sentence, a.id, a.outlet, True, line))
         for i, line in enumerate(a.lines[: options.lead]):
             sentence = summary_sentence(line)
             if i in dated_lines or not ok(sentence):
                 continue
             for k in range(options.pub_days):
-                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet, False))
+                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet, False, i))
     return by_day
 
 
@@ -528,6 +529,7 @@ def story(
     n_dates: int = 10,
     n_sentences: int = 2,
     options: StoryOptions = StoryOptions(),
+    mentions: dict[str, set[int]] | None = None,
 ) -> pd.DataFrame:
     """The story of ``articles``: the ``n_dates`` most salient days, each with its events.
 
@@ -540,12 +542,15 @@ def story(
         start, end: date range (inclusive) of the publication days read and the days told.
         n_dates: days in the story; n_sentences: event sentences per day.
         options: design choices (:class:`StoryOptions`).
+        mentions: article id → indices of its lines that name the queried entity (a corpus entity,
+            :func:`analysis.corpus.story_corpus.entity_lines`): only those articles take part and
+            only those lines are summary sentences; ``None``: no such constraint.
 
     Returns:
         One row per day in calendar order, columns :data:`STORY_COLUMNS`.
     """
     return _story(articles, keywords=keywords, entity=entity, start=start, end=end, n_dates=n_dates,
-                  n_sentences=n_sentences, options=options)[0]
+                  n_sentences=n_sentences, options=options, mentions=mentions)[0]
 
 
 def story_events(articles: Sequence[DatedArticle], **kwargs) -> pd.DataFrame:
@@ -560,9 +565,11 @@ def _as_date(d) -> dt.date | None:
 
 
 def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=10, n_sentences=2,
-           options: StoryOptions = StoryOptions()) -> tuple[pd.DataFrame, pd.DataFrame]:
+           options: StoryOptions = StoryOptions(), mentions=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     start, end = _as_date(start), _as_date(end)
     arts = [a for a in articles if _in_range(a.published, start, end)]
+    if mentions is not None:  # a corpus entity: the articles naming it
+        arts = [a for a in arts if mentions.get(a.id)]
     terms = [k.lower() for k in keywords if k]
     if terms and options.relevance:
         arts = [a for a in arts if sum(_matches(line, terms) for line in a.lines) >= options.relevance]
@@ -576,6 +583,8 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
         by_day = _candidates(arts, terms, options)
         if entity:
             by_day = {d: [c for c in cs if entity.lower() in c.sentence.lower()] for d, cs in by_day.items()}
+        if mentions is not None:  # ... and its events are sentences naming it
+            by_day = {d: [c for c in cs if c.line in mentions[c.article]] for d, cs in by_day.items()}
         vec = _vectorizer(arts)
         chosen: list = []  # vectors of events already told
         for day, salience, n_dating, n_pub in days.itertuples(index=False):
