@@ -28,8 +28,8 @@ TITLES = {"a_1": "Dam bursts in Ruritania", "b_1": "Ruritania flood", "c_1": "Ru
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    from analysis.corpus.readers import load_corpus
+def corpus_out(tmp_path_factory):
+    """A corpus run's folder (the Ruritania articles and the budget article, as JSON Lines)."""
     from analysis.corpus.runner import run_corpus
 
     root = tmp_path_factory.mktemp("story_corpus")
@@ -44,7 +44,14 @@ def tables(tmp_path_factory):
                                 "outlet": a["source"]}) + "\n")
     out = root / "out"
     run_corpus([path], out, partition_size=6, n_workers=1)
-    return load_corpus(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables(corpus_out):
+    from analysis.corpus.readers import load_corpus
+
+    return load_corpus(corpus_out)
 
 
 @pytest.fixture()
@@ -120,3 +127,16 @@ def test_entity_query_by_name_and_by_id(tables, no_parse) -> None:
     assert pd.Timestamp("2020-03-01") in set(by_name["date"])
     with pytest.raises(ParameterError, match="Atlantis"):
         SC.story_from_corpus(tables, entity="Atlantis")
+
+
+@pytest.mark.slow
+def test_story_and_corpus_reports_from_a_corpus_folder(corpus_out, tmp_path) -> None:
+    from analysis.corpus.cli import render_corpus_report, render_story_report
+
+    html = render_story_report(corpus_out, tmp_path / "story", entity="Ruritania", n_dates=3, n_sentences=1).read_text()
+    assert "The story at a glance" in html and "<img" in html and "Ruritania dam burst" in html
+    assert "budget" not in html.lower()  # the entity query leaves the budget article out
+    table = pd.read_csv(tmp_path / "story" / "story.csv")
+    assert list(table.columns) == S.STORY_COLUMNS and table.loc[0, "date"] == "2020-03-01"
+    report = render_corpus_report(corpus_out).read_text()
+    assert "The story" in report and "Ruritania dam burst" in report

@@ -47,7 +47,7 @@ from ..fileio import write_atomic
 
 __all__ = [
     "STORY_COLUMNS", "EVENT_COLUMNS", "DatedArticle", "StoryOptions", "detokenize", "dated_articles",
-    "read_articles", "story", "story_events", "plot_story",
+    "read_articles", "story", "story_events", "plot_story", "inputs_text",
 ]
 
 #: Lines of an article read (boilerplate excluded): the lead and body of a news story; blog pages
@@ -701,3 +701,13 @@ def story_alt_text(tab: pd.DataFrame) -> str:
     parts = [f"{d:%d %B %Y} ({short_label(s.split(chr(10))[0])})" for d, s in zip(top["date"], top["summary"])]
     return (f"Timeline of {len(tab)} days from {tab['date'].min():%d %B %Y} to {tab['date'].max():%d %B %Y}; "
             f"the most salient: " + "; ".join(parts) + ".")
+
+
+def inputs_text(articles: Sequence[DatedArticle], tab: pd.DataFrame) -> str:
+    """One sentence on what the story was built from: articles, outlets, publication days, dates found, days told."""
+    if not articles:
+        return "No dated article to build a story from (articles need a publication date)."
+    outlets = len({a.outlet for a in articles if a.outlet})
+    return (f"{len(articles)} dated articles from {outlets} outlet(s), published {min(a.published for a in articles)} to "
+            f"{max(a.published for a in articles)}; {sum(len(a.dates) for a in articles)} day-level dates found in them; "
+            f"{len(tab)} days told.")
