@@ -328,6 +328,10 @@ class StoryOptions:
             many of its lines name one (0: every article).
         min_tokens, max_tokens: length of a summary sentence (words).
         seed: random seed of the ``"random"`` ranker.
+        topic_weight: an event's centrality adds this weight times its closeness to the whole story's
+            centroid (every candidate of every day), so that a day's events stay on the story's topic (0: off).
+        lead_weight: centrality of a lead sentence (a candidate by its article's publication day, not by a
+            date it names) is multiplied by this (1: lead and dating sentences compete alike).
     """
 
     date_ranker: str = "votes"
@@ -344,6 +348,8 @@ class StoryOptions:
     min_tokens: int = 6
     max_tokens: int = 60
     seed: int = 0
+    topic_weight: float = 0.0
+    lead_weight: float = 1.0
 
 
 @dataclass
@@ -483,8 +489,11 @@ def _vectorizer(articles: Sequence[DatedArticle]):
     return vec
 
 
-def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions):
-    """Merge near-duplicates and score events: ``(X, [(score, rep row, [members])])``, best first."""
+def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions, topic: np.ndarray | None = None):
+    """Merge near-duplicates and score events: ``(X, [(score, rep row, [members])])``, best first.
+
+    ``topic``: the unit centroid of the whole story's candidates (with ``options.topic_weight``).
+    """
     from sklearn.preprocessing import normalize
 
     X = normalize(vec.transform([c.sentence for c in cands]))
@@ -497,6 +506,10 @@ def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions):
     if norm == 0:
         return X, []
     central = X @ (centroid / norm)
+    if options.topic_weight and topic is not None:
+        central = central + options.topic_weight * (X @ topic)
+    if options.lead_weight != 1.0:
+        central = np.where(dating, central, central * options.lead_weight)
     sims = (X @ X.T).toarray()
     order = [int(i) for i in np.argsort(-central, kind="stable") if central[i] > 0]
     reps: list[int] = []
@@ -586,6 +599,14 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
         if mentions is not None:  # ... and its events are sentences naming it
             by_day = {d: [c for c in cs if c.line in mentions[c.article]] for d, cs in by_day.items()}
         vec = _vectorizer(arts)
+        topic = None
+        if options.topic_weight:  # the centroid of every candidate sentence of the story
+            from sklearn.preprocessing import normalize
+
+            pool = [c.sentence for cs in by_day.values() for c in cs]
+            if pool:
+                centroid = np.asarray(normalize(vec.transform(pool)).mean(axis=0)).ravel()
+                topic = centroid / (np.linalg.norm(centroid) or 1.0)
         chosen: list = []  # vectors of events already told
         for day, salience, n_dating, n_pub in days.itertuples(index=False):
             if len(rows) >= n_dates:
@@ -594,7 +615,7 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
             if not cands:
                 continue
             picked = []
-            X, events = _events_of_day(cands, vec, options)
+            X, events = _events_of_day(cands, vec, options, topic)
             if not events:
                 continue
             R = X[[rep for _, rep, _ in events]]
