@@ -213,3 +213,19 @@ def test_story_report_renders(tmp_path, monkeypatch, nlp) -> None:
     assert "The story at a glance" in text and "<img" in text and "Ruritania dam burst" in text
     table = pd.read_csv(tmp_path / "out" / "story.csv")
     assert list(table.columns) == S.STORY_COLUMNS and table.loc[0, "date"] == "2020-03-01"
+
+
+def test_evaluate_tls_cli_ablation_match_and_align_only(tmp_path) -> None:
+    pytest.importorskip("tilse")
+    reference = [["2020-03-01", ["The Ruritania dam burst , flooding three villages ."]],
+                 ["2020-03-03", ["Rescue teams reached the valley and pulled 40 survivors from the mud ."]]]
+    _write_topic(tmp_path / "data", "ruritania", ARTICLES, [reference], ["ruritania"])
+    env = {**__import__("os").environ, "ANALYSIS_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "analysis", "evaluate", "tls", str(tmp_path / "data"), "--ablation",
+                           "--match", "position prior,at most 40", "--align-only", "--rouge", "reimpl", "--quiet"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    assert set(result["average"]) == {"system", "pubcount", "random", "sentences: at most 40 words",
+                                      "sentences: position prior 0.02 per line", "sentences: position prior 0.1 per line"}
+    assert set(result["average"]["system"]) == {"AR1-F", "AR2-F", "Date-F1"}  # no concat/agreement ROUGE

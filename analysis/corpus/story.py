@@ -19,6 +19,10 @@ A corpus-level pass over per-article results (news timeline summarization):
    centroid times their support (distinct articles), and one too close to an event already
    chosen (for any day) is skipped.
 
+A corpus run has parsed its articles already: :mod:`analysis.corpus.story_corpus` builds the same
+per-article inputs from its ``sentences``, ``timexes`` and ``articles`` tables (no second parse) and
+queries the story by keywords, a corpus entity and a date range.
+
 Tables: :data:`STORY_COLUMNS` (one row per day, :func:`story`) and :data:`EVENT_COLUMNS`
 (one row per event sentence of the story, :func:`story_events`); :func:`plot_story` draws it.
 """
@@ -332,6 +336,8 @@ class StoryOptions:
             centroid (every candidate of every day), so that a day's events stay on the story's topic (0: off).
         lead_weight: centrality of a lead sentence (a candidate by its article's publication day, not by a
             date it names) is multiplied by this (1: lead and dating sentences compete alike).
+        position_decay: centrality of a sentence on line ``i`` of its article is divided by
+            ``1 + position_decay * i`` (news puts what happened first; 0: no position prior).
     """
 
     date_ranker: str = "votes"
@@ -350,6 +356,7 @@ class StoryOptions:
     seed: int = 0
     topic_weight: float = 0.0
     lead_weight: float = 1.0
+    position_decay: float = 0.0
 
 
 @dataclass
@@ -510,6 +517,8 @@ def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions, topic: n
         central = central + options.topic_weight * (X @ topic)
     if options.lead_weight != 1.0:
         central = np.where(dating, central, central * options.lead_weight)
+    if options.position_decay:
+        central = central / (1.0 + options.position_decay * np.maximum([c.line for c in cands], 0))
     sims = (X @ X.T).toarray()
     order = [int(i) for i in np.argsort(-central, kind="stable") if central[i] > 0]
     reps: list[int] = []
