@@ -127,6 +127,8 @@ def test_entity_query_by_name_and_by_id(tables, no_parse) -> None:
     assert pd.Timestamp("2020-03-01") in set(by_name["date"])
     with pytest.raises(ParameterError, match="Atlantis"):
         SC.story_from_corpus(tables, entity="Atlantis")
+    read = {a.id for a in SC.story_inputs(tables, entity="Ruritania")}
+    assert read == _ids(tables, [a["id"] for a in PTB_ARTICLES])  # every Ruritania article, not the budget one
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ from .story import (
     EVENT_COLUMNS, MAX_AHEAD_DAYS, STORY_COLUMNS, DatedArticle, StoryOptions, _story,
 )
 
-__all__ = ["dated_from_corpus", "entity_lines", "resolve_entity", "story_from_corpus", "story_events_from_corpus"]
+__all__ = ["dated_from_corpus", "entity_lines", "resolve_entity", "story_inputs", "story_from_corpus", "story_events_from_corpus"]
 
 #: Granularities of the ``timexes`` table that date a day (a clock time dates its day).
 DAY_GRANULARITIES = ("day", "time")
@@ -127,6 +127,15 @@ def entity_lines(tables: dict[str, pd.DataFrame], entity: str) -> dict[str, set[
         if line is not None:
             out.setdefault(aid, set()).add(line)
     return out
+
+
+def story_inputs(tables: dict[str, pd.DataFrame], *, entity: str | None = None) -> list[DatedArticle]:
+    """The dated articles a story query reads: all of them, or those naming ``entity`` (:func:`entity_lines`)."""
+    articles = dated_from_corpus(tables)
+    if not entity:
+        return articles
+    mentions = entity_lines(tables, entity)
+    return [a for a in articles if mentions.get(a.id)]
 
 
 def _query(tables, *, keywords, entity, start, end, n_dates, n_sentences, options):
