@@ -77,6 +77,20 @@ def test_dated_articles_are_cached(dated, monkeypatch) -> None:
     assert [a.to_json() for a in again] == [a.to_json() for a in dated]
 
 
+def test_cached_results_are_stale_once_the_tagger_changes(monkeypatch) -> None:
+    """The extractor reads the tagger's DATE entities: new tagger weights mean new per-article results."""
+    from analysis.lang import tagger
+
+    S._extractor_hash.cache_clear()
+    before = S._record_key("a", dt.date(2020, 1, 1), "text")
+    monkeypatch.setattr(tagger, "TAGGER_VERSION", tagger.TAGGER_VERSION + "-retrained")
+    S._extractor_hash.cache_clear()
+    try:
+        assert S._record_key("a", dt.date(2020, 1, 1), "text") != before
+    finally:
+        S._extractor_hash.cache_clear()
+
+
 def test_story_ranks_the_days_and_merges_sources(dated) -> None:
     tab = S.story(dated, keywords=["ruritania"], n_dates=2, n_sentences=1)
     assert list(tab.columns) == S.STORY_COLUMNS

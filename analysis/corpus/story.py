@@ -179,13 +179,25 @@ def _cache_path(record_key: str) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _extractor_hash() -> str:
-    """Hash of the timex extractor's source: a cached result is stale once the extractor changes."""
+    """Hash of what a per-article result depends on: the timex extractor's source, the installed spaCy
+    model packages and the name tagger's weights (whose DATE entities the extractor reads), so a cached
+    result is stale once any of them changes. Computed without loading the model."""
+    from importlib import metadata
+
     from ..articles import chronology
-    from ..lang import timex
+    from ..lang import nlp, tagger, timex
 
     h = hashlib.sha256()
     for module in (timex, chronology):
         h.update(Path(module.__file__).read_bytes())
+    for name in nlp.MODEL_CANDIDATES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    h.update(tagger.TAGGER_VERSION.encode())
+    if tagger.ARTIFACT.exists():
+        h.update(hashlib.sha256(tagger.ARTIFACT.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 
