@@ -64,3 +64,20 @@ def test_plot_timeline():
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert len(ax.patches) >= 1 and len(ax.lines) >= 2  # a month bar, a day point and the publication line
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expression", "start", "end"),
+    [
+        ("The plant will open later this year.", "later this year", "2024-05-14", "2025-01-01"),
+        ("The deal closes later this month.", "later this month", "2024-05-14", "2024-06-01"),
+        ("He resigned earlier this week.", "earlier this week", "2024-05-13", "2024-05-14"),
+        ("Prices rose earlier this year.", "earlier this year", "2024-01-01", "2024-05-14"),
+        ("Sales rose this year.", "this year", "2024-01-01", "2025-01-01"),
+        ("The plant opened later that year, in 2019.", "2019", "2019-01-01", "2020-01-01"),
+    ],
+)
+def test_later_this_year_is_the_rest_of_the_year_on_the_calendar(sentence, expression, start, end):
+    art = Article(id="a", title="", paragraphs=(sentence,), published=dt.date(2024, 5, 14), published_source="sidecar")
+    row = timeline(art).set_index("expression").loc[expression]
+    assert (row["date"], row["date_end"]) == (pd.Timestamp(start), pd.Timestamp(end))

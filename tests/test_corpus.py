@@ -189,10 +189,10 @@ def test_cli_writes_tables_and_renders_the_corpus_report(corpus, tmp_path):
     assert {f"{n}.parquet" for n in TABLES} <= {p.name for p in out.iterdir()}
     html = (out / "corpus.html").read_text(encoding="utf-8")
     for heading in ("Most mentioned entities", "Who is named with whom", "Sentiment by topic",
-                    "Densest periods on the timeline", "Files that could not be analysed"):
+                    "Densest periods on the timeline", "The story", "Files that could not be analysed"):
         assert heading in html
     imgs = re.findall(r"<img\b[^>]*>", html)
-    assert len(imgs) == 4 and all("data:image/png;base64," in i and 'alt="' in i for i in imgs)
+    assert len(imgs) == 5 and all("data:image/png;base64," in i and 'alt="' in i for i in imgs)
     assert "Bar chart of the 1" in html  # alt text names how many entities the chart shows
     assert "broken.txt" in html and "binary file" in html and "Traceback" not in html
 

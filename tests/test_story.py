@@ -77,6 +77,20 @@ def test_dated_articles_are_cached(dated, monkeypatch) -> None:
     assert [a.to_json() for a in again] == [a.to_json() for a in dated]
 
 
+def test_cached_results_are_stale_once_the_tagger_changes(monkeypatch) -> None:
+    """The extractor reads the tagger's DATE entities: new tagger weights mean new per-article results."""
+    from analysis.lang import tagger
+
+    S._extractor_hash.cache_clear()
+    before = S._record_key("a", dt.date(2020, 1, 1), "text")
+    monkeypatch.setattr(tagger, "TAGGER_VERSION", tagger.TAGGER_VERSION + "-retrained")
+    S._extractor_hash.cache_clear()
+    try:
+        assert S._record_key("a", dt.date(2020, 1, 1), "text") != before
+    finally:
+        S._extractor_hash.cache_clear()
+
+
 def test_story_ranks_the_days_and_merges_sources(dated) -> None:
     tab = S.story(dated, keywords=["ruritania"], n_dates=2, n_sentences=1)
     assert list(tab.columns) == S.STORY_COLUMNS
@@ -213,3 +227,19 @@ def test_story_report_renders(tmp_path, monkeypatch, nlp) -> None:
     assert "The story at a glance" in text and "<img" in text and "Ruritania dam burst" in text
     table = pd.read_csv(tmp_path / "out" / "story.csv")
     assert list(table.columns) == S.STORY_COLUMNS and table.loc[0, "date"] == "2020-03-01"
+
+
+def test_evaluate_tls_cli_ablation_match_and_align_only(tmp_path) -> None:
+    pytest.importorskip("tilse")
+    reference = [["2020-03-01", ["The Ruritania dam burst , flooding three villages ."]],
+                 ["2020-03-03", ["Rescue teams reached the valley and pulled 40 survivors from the mud ."]]]
+    _write_topic(tmp_path / "data", "ruritania", ARTICLES, [reference], ["ruritania"])
+    env = {**__import__("os").environ, "ANALYSIS_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "analysis", "evaluate", "tls", str(tmp_path / "data"), "--ablation",
+                           "--match", "position prior,at most 40", "--align-only", "--rouge", "reimpl", "--quiet"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    assert set(result["average"]) == {"system", "pubcount", "random", "sentences: at most 40 words",
+                                      "sentences: position prior 0.02 per line", "sentences: position prior 0.1 per line"}
+    assert set(result["average"]["system"]) == {"AR1-F", "AR2-F", "Date-F1"}  # no concat/agreement ROUGE

@@ -254,3 +254,28 @@ def test_a_week_ago_is_a_day() -> None:
 )
 def test_expressions_anchored_to_a_dated_event(text, expression, value) -> None:
     assert _value(text, expression) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "expression", "value", "part"),
+    [
+        ("The company will open a plant later this year.", "later this year", "2024", 1),
+        ("The deal is due to close later this month.", "later this month", "2024-05", 1),
+        ("Talks resume later this week.", "later this week", "2024-W20", 1),
+        ("The vote is expected later in the year.", "later in the year", "2024", 1),
+        ("Growth should pick up over the rest of the year.", "the rest of the year", "2024", 1),
+        ("He resigned earlier this week.", "earlier this week", "2024-W20", -1),
+        ("Prices rose earlier this year.", "earlier this year", "2024", -1),
+        ("Earlier this month, the bank cut rates.", "Earlier this month", "2024-05", -1),
+        ("Results are due early next year.", "early next year", "2025", 0),
+        ("Sales slowed late last year.", "late last year", "2023", 0),
+        ("Sales rose this year.", "this year", "2024", 0),
+    ],
+)
+def test_later_this_year_is_the_dct_period_and_its_part(text, expression, value, part) -> None:
+    """TIMEX3 value: the DCT's period (TimeML, as TE3-Platinum annotates "later this year"); which part
+    of it the expression means (after / before the DCT) is :func:`dct_part`."""
+    from analysis.lang.timex import dct_part
+
+    assert _value(text, expression) == value
+    assert dct_part(expression) == part

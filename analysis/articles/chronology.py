@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .entities import mention_records
 from ..lang.nlp import parse
-from ..lang.timex import extract_timexes
+from ..lang.timex import dct_part, extract_timexes
 from ..schema import Table
 from ..types import Article
 
@@ -32,8 +32,8 @@ TIMEXES = Table.parse("timexes", """
     type              str        DATE / TIME / DURATION / SET
     value             str        TIMEX3 value, e.g. 2020-12-14, 2020-11, P3D
     granularity       str        time/day/week/month/quarter/season/year/decade/duration/set/reference/unknown
-    date              timestamp  start of the period on the calendar (NaT if none)
-    date_end          timestamp  end of the period, exclusive (NaT if none)
+    date              timestamp  start of the period on the calendar (NaT if none); 'later this year': the publication date
+    date_end          timestamp  end of the period, exclusive (NaT if none); 'earlier this week': the publication date
     anchor            str        absolute / dct / unresolved
     sent_index        int        sentence number in the parse
     event             str        what the expression dates
@@ -185,6 +185,9 @@ def timeline_records(article: Article, *, published: dt.date | None = None,
     for tx in timexes:
         span = doc.char_span(tx.start, tx.end, alignment_mode="expand")
         granularity, start, end = value_period(tx.value)
+        if anchor is not None and start is not None and start <= anchor < end and (part := dct_part(tx.text)):
+            # "later this year": the rest of the year from the DCT; "earlier this week": its days before the DCT
+            start, end = (anchor, end) if part > 0 else (start, max(anchor, start + pd.Timedelta(days=1)))
         rows.append({
             "article_id": article.id, "start": tx.start, "end": tx.end, "expression": tx.text, "type": tx.type,
             "value": tx.value, "granularity": "set" if tx.type == "SET" else granularity, "date": start, "date_end": end,

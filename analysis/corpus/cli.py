@@ -35,12 +35,21 @@ def render_portrayal_report(corpus_dir: str | Path, out: str | Path | None = Non
                            title=f"portrayal — {folder}")
 
 
-def render_story_report(articles_path: str | Path, out_dir: str | Path, **parameters) -> Path:
-    """Execute ``notebooks/story.ipynb`` on an articles file into ``OUT/story.{ipynb,html}``; returns the HTML path."""
+def render_story_report(source: str | Path, out_dir: str | Path, **parameters) -> Path:
+    """Execute ``notebooks/story.ipynb`` into ``OUT/story.{ipynb,html}``; returns the HTML path.
+
+    ``source``: a JSON Lines file of articles (parsed once, cached), or a corpus folder (with
+    ``articles.parquet``): the story from its tables, nothing parsed again (``keywords`` then
+    default to none). ``parameters`` are the notebook's.
+    """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    return render_notebook("story", folder / "story.ipynb", {"articles_path": str(Path(articles_path).resolve()),
-                                                      "output_dir": str(folder.resolve()), **parameters})
+    src = Path(source).resolve()
+    if (src / "articles.parquet").exists():  # a corpus run
+        parameters = {"corpus_dir": str(src), "keywords": "", **parameters}
+    else:
+        parameters = {"articles_path": str(src), **parameters}
+    return render_notebook("story", folder / "story.ipynb", {"output_dir": str(folder.resolve()), **parameters})
 
 
 #: Failed articles named one per line on stderr by the command line; the rest are counted.

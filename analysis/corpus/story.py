@@ -19,6 +19,10 @@ A corpus-level pass over per-article results (news timeline summarization):
    centroid times their support (distinct articles), and one too close to an event already
    chosen (for any day) is skipped.
 
+A corpus run has parsed its articles already: :mod:`analysis.corpus.story_corpus` builds the same
+per-article inputs from its ``sentences``, ``timexes`` and ``articles`` tables (no second parse) and
+queries the story by keywords, a corpus entity and a date range.
+
 Tables: :data:`STORY_COLUMNS` (one row per day, :func:`story`) and :data:`EVENT_COLUMNS`
 (one row per event sentence of the story, :func:`story_events`); :func:`plot_story` draws it.
 """
@@ -47,7 +51,7 @@ from ..fileio import write_atomic
 
 __all__ = [
     "STORY_COLUMNS", "EVENT_COLUMNS", "DatedArticle", "StoryOptions", "detokenize", "dated_articles",
-    "read_articles", "story", "story_events", "plot_story",
+    "read_articles", "story", "story_events", "plot_story", "inputs_text",
 ]
 
 #: Lines of an article read (boilerplate excluded): the lead and body of a news story; blog pages
@@ -175,13 +179,25 @@ def _cache_path(record_key: str) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _extractor_hash() -> str:
-    """Hash of the timex extractor's source: a cached result is stale once the extractor changes."""
+    """Hash of what a per-article result depends on: the timex extractor's source, the installed spaCy
+    model packages and the name tagger's weights (whose DATE entities the extractor reads), so a cached
+    result is stale once any of them changes. Computed without loading the model."""
+    from importlib import metadata
+
     from ..articles import chronology
-    from ..lang import timex
+    from ..lang import nlp, tagger, timex
 
     h = hashlib.sha256()
     for module in (timex, chronology):
         h.update(Path(module.__file__).read_bytes())
+    for name in nlp.MODEL_CANDIDATES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    h.update(tagger.TAGGER_VERSION.encode())
+    if tagger.ARTIFACT.exists():
+        h.update(hashlib.sha256(tagger.ARTIFACT.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 
@@ -328,6 +344,12 @@ class StoryOptions:
             many of its lines name one (0: every article).
         min_tokens, max_tokens: length of a summary sentence (words).
         seed: random seed of the ``"random"`` ranker.
+        topic_weight: an event's centrality adds this weight times its closeness to the whole story's
+            centroid (every candidate of every day), so that a day's events stay on the story's topic (0: off).
+        lead_weight: centrality of a lead sentence (a candidate by its article's publication day, not by a
+            date it names) is multiplied by this (1: lead and dating sentences compete alike).
+        position_decay: centrality of a sentence on line ``i`` of its article is divided by
+            ``1 + position_decay * i`` (news puts what happened first; 0: no position prior).
     """
 
     date_ranker: str = "votes"
@@ -344,6 +366,9 @@ class StoryOptions:
     min_tokens: int = 6
     max_tokens: int = 60
     seed: int = 0
+    topic_weight: float = 0.0
+    lead_weight: float = 1.0
+    position_decay: float = 0.0
 
 
 @dataclass
@@ -352,6 +377,7 @@ class _Candidate:
     article: str
     outlet: str
     dating: bool = True  # the sentence names the day (False: a lead sentence of that day's article)
+    line: int = -1  # its index in the article's lines
 
 
 #: Page stamps in front of a lead line: a Reuters dateline ("BEIRUT | Wed May 11, 2011 4:25 pm EDT BEIRUT
@@ -460,13 +486,13 @@ def _candidates(
             sentence = summary_sentence(a.lines[line])
             if ok(sentence):
                 for d in days:
-                    by_day[d].append(_Candidate(sentence, a.id, a.outlet))
+                    by_day[d].append(_Candidate(sentence, a.id, a.outlet, True, line))
         for i, line in enumerate(a.lines[: options.lead]):
             sentence = summary_sentence(line)
             if i in dated_lines or not ok(sentence):
                 continue
             for k in range(options.pub_days):
-                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet, False))
+                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet, False, i))
     return by_day
 
 
@@ -482,8 +508,11 @@ def _vectorizer(articles: Sequence[DatedArticle]):
     return vec
 
 
-def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions):
-    """Merge near-duplicates and score events: ``(X, [(score, rep row, [members])])``, best first."""
+def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions, topic: np.ndarray | None = None):
+    """Merge near-duplicates and score events: ``(X, [(score, rep row, [members])])``, best first.
+
+    ``topic``: the unit centroid of the whole story's candidates (with ``options.topic_weight``).
+    """
     from sklearn.preprocessing import normalize
 
     X = normalize(vec.transform([c.sentence for c in cands]))
@@ -496,6 +525,12 @@ def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions):
     if norm == 0:
         return X, []
     central = X @ (centroid / norm)
+    if options.topic_weight and topic is not None:
+        central = central + options.topic_weight * (X @ topic)
+    if options.lead_weight != 1.0:
+        central = np.where(dating, central, central * options.lead_weight)
+    if options.position_decay:
+        central = central / (1.0 + options.position_decay * np.maximum([c.line for c in cands], 0))
     sims = (X @ X.T).toarray()
     order = [int(i) for i in np.argsort(-central, kind="stable") if central[i] > 0]
     reps: list[int] = []
@@ -528,6 +563,7 @@ def story(
     n_dates: int = 10,
     n_sentences: int = 2,
     options: StoryOptions = StoryOptions(),
+    mentions: dict[str, set[int]] | None = None,
 ) -> pd.DataFrame:
     """The story of ``articles``: the ``n_dates`` most salient days, each with its events.
 
@@ -540,12 +576,15 @@ def story(
         start, end: date range (inclusive) of the publication days read and the days told.
         n_dates: days in the story; n_sentences: event sentences per day.
         options: design choices (:class:`StoryOptions`).
+        mentions: article id → indices of its lines that name the queried entity (a corpus entity,
+            :func:`analysis.corpus.story_corpus.entity_lines`): only those articles take part and
+            only those lines are summary sentences; ``None``: no such constraint.
 
     Returns:
         One row per day in calendar order, columns :data:`STORY_COLUMNS`.
     """
     return _story(articles, keywords=keywords, entity=entity, start=start, end=end, n_dates=n_dates,
-                  n_sentences=n_sentences, options=options)[0]
+                  n_sentences=n_sentences, options=options, mentions=mentions)[0]
 
 
 def story_events(articles: Sequence[DatedArticle], **kwargs) -> pd.DataFrame:
@@ -560,9 +599,11 @@ def _as_date(d) -> dt.date | None:
 
 
 def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=10, n_sentences=2,
-           options: StoryOptions = StoryOptions()) -> tuple[pd.DataFrame, pd.DataFrame]:
+           options: StoryOptions = StoryOptions(), mentions=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     start, end = _as_date(start), _as_date(end)
     arts = [a for a in articles if _in_range(a.published, start, end)]
+    if mentions is not None:  # a corpus entity: the articles naming it
+        arts = [a for a in arts if mentions.get(a.id)]
     terms = [k.lower() for k in keywords if k]
     if terms and options.relevance:
         arts = [a for a in arts if sum(_matches(line, terms) for line in a.lines) >= options.relevance]
@@ -576,7 +617,17 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
         by_day = _candidates(arts, terms, options)
         if entity:
             by_day = {d: [c for c in cs if entity.lower() in c.sentence.lower()] for d, cs in by_day.items()}
+        if mentions is not None:  # ... and its events are sentences naming it
+            by_day = {d: [c for c in cs if c.line in mentions[c.article]] for d, cs in by_day.items()}
         vec = _vectorizer(arts)
+        topic = None
+        if options.topic_weight:  # the centroid of every candidate sentence of the story
+            from sklearn.preprocessing import normalize
+
+            pool = [c.sentence for cs in by_day.values() for c in cs]
+            if pool:
+                centroid = np.asarray(normalize(vec.transform(pool)).mean(axis=0)).ravel()
+                topic = centroid / (np.linalg.norm(centroid) or 1.0)
         chosen: list = []  # vectors of events already told
         for day, salience, n_dating, n_pub in days.itertuples(index=False):
             if len(rows) >= n_dates:
@@ -585,7 +636,7 @@ def _story(articles, *, keywords=(), entity=None, start=None, end=None, n_dates=
             if not cands:
                 continue
             picked = []
-            X, events = _events_of_day(cands, vec, options)
+            X, events = _events_of_day(cands, vec, options, topic)
             if not events:
                 continue
             R = X[[rep for _, rep, _ in events]]
@@ -692,3 +743,13 @@ def story_alt_text(tab: pd.DataFrame) -> str:
     parts = [f"{d:%d %B %Y} ({short_label(s.split(chr(10))[0])})" for d, s in zip(top["date"], top["summary"])]
     return (f"Timeline of {len(tab)} days from {tab['date'].min():%d %B %Y} to {tab['date'].max():%d %B %Y}; "
             f"the most salient: " + "; ".join(parts) + ".")
+
+
+def inputs_text(articles: Sequence[DatedArticle], tab: pd.DataFrame) -> str:
+    """One sentence on what the story was built from: articles, outlets, publication days, dates found, days told."""
+    if not articles:
+        return "No dated article to build a story from (articles need a publication date)."
+    outlets = len({a.outlet for a in articles if a.outlet})
+    return (f"{len(articles)} dated articles from {outlets} outlet(s), published {min(a.published for a in articles)} to "
+            f"{max(a.published for a in articles)}; {sum(len(a.dates) for a in articles)} day-level dates found in them; "
+            f"{len(tab)} days told.")

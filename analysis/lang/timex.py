@@ -26,7 +26,7 @@ from ..io.dates import DAY, MONTH, MONTH_NAMES as _MONTH_NAMES, MONTH_OF as _MON
 from ..io.dates import cap_alternatives as _cap_alternatives, year_of as _year
 from .nlp import doc_text, lemma
 
-__all__ = ["Timex", "extract_timexes"]
+__all__ = ["Timex", "extract_timexes", "dct_part"]
 
 
 @dataclass(frozen=True)
@@ -919,3 +919,25 @@ def extract_timexes(doc: Doc, dct: dt.date | None) -> list[Timex]:
         Timex(start, end, ctx.text[start:end], norm.type, norm.value, norm.anchor, ctx.sent_index(start))
         for start, end, norm in _select(cands)
     ])
+
+
+#: "later this year", "the rest of the month": the part of the period after the DCT ...
+_AFTER_DCT = re.compile(r"(?:later|the\s+(?:rest|remainder)\s+of)\b", re.I)
+#: ... "earlier this week": the part before it.
+_BEFORE_DCT = re.compile(r"earlier\b", re.I)
+
+
+def dct_part(text: str) -> int:
+    """Which part of its period an expression means when the period holds the DCT.
+
+    The TIMEX3 value of "later this year" is the DCT's year (TimeML; TE3-Platinum annotates it so),
+    but the expression means the rest of that year: +1 for the part after the DCT ("later this
+    year", "later this month", "the rest of the week"), -1 for the part before it ("earlier this
+    week", "earlier this year"), 0 for the whole period ("this year", "late last year"). A calendar
+    narrows the period only when it holds the DCT (:func:`analysis.articles.chronology.timeline_records`).
+    """
+    if _AFTER_DCT.match(text):
+        return 1
+    if _BEFORE_DCT.match(text):
+        return -1
+    return 0
