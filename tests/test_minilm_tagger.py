@@ -136,6 +136,8 @@ def test_training_data_and_one_step_writes_a_loadable_artifact(tmp_path) -> None
     out = tmp_path / "tiny.pt"
     summary = training.train([path], out=out, epochs=1, batch_size=4, log=lambda _: None)
     assert out.is_file() and summary["bytes"] == out.stat().st_size
+    again = training.train([path], out=tmp_path / "again.pt", epochs=1, batch_size=4, log=lambda _: None)
+    assert again["weights_sha256"] == summary["weights_sha256"]  # deterministic (the file bytes are not: torch.save)
     net, config = mt.load_network(out)
     assert config["casing"] is True and net.casing
 

@@ -176,8 +176,15 @@ def _train(train_files, *, dev_file, out, epochs, seed, lr, batch_size, casing, 
         log(json.dumps(row))
     save_network(net, out, config)
     data = out.read_bytes()
+    # the file's bytes differ between identical runs (torch.save writes a random serialization id);
+    # the weights do not: weights_sha256 hashes the saved float16 tensors in name order
+    weights = hashlib.sha256()
+    for name, tensor in sorted(net.state_dict().items()):
+        if name != FROZEN:
+            weights.update(name.encode() + tensor.detach().half().numpy().tobytes())
     return {"settings": config, "history": history, "seconds": round(time.perf_counter() - began),
-            "artifact": str(out), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            "artifact": str(out), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "weights_sha256": weights.hexdigest()}
 
 
 def main_train(argv: Sequence[str] | None = None) -> int:
