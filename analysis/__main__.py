@@ -52,7 +52,15 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    if args.what == "entities":
+    if args.what == "entities" and "--tagger" in args.rest:
+        from .evaluation.minilm_tagger_training import main_train
+
+        i = args.rest.index("--tagger")
+        if args.rest[i + 1:i + 2] != ["minilm"]:
+            print("train entities: --tagger takes 'minilm' (the default tagger is trained without --tagger)", file=sys.stderr)
+            return 2
+        return main_train(args.rest[:i] + args.rest[i + 2:])
+    elif args.what == "entities":
         from .evaluation.tagger_training import main_train
     elif args.what == "coref":
         from .evaluation.coref_pairs import main_train
@@ -64,6 +72,11 @@ def _train(args: argparse.Namespace) -> int:
 
 def _corpus(args: argparse.Namespace) -> int:
     from .corpus.cli import run_cli
+
+    if getattr(args, "tagger", "conll") == "minilm":
+        import os
+
+        os.environ["ANALYSIS_TAGGER"] = "minilm"  # local workers inherit it (a remote scheduler's workers need it set)
 
     return run_cli(args)
 
@@ -115,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--portrayal", action="store_true",
                     help="also score every name mention with the targeted sentiment model (table mention_sentiment, "
                          "about 2.6x the workers' CPU); with --report, also render notebooks/portrayal.ipynb")
+    co.add_argument("--tagger", choices=["conll", "minilm"], default="conll",
+                    help="name tagger: the default (conll) or the heavier MiniLM option (analysis.lang.minilm_tagger)")
     co.add_argument("--quiet", action="store_true", help="no progress bar")
     co.set_defaults(func=_corpus)
 

@@ -14,7 +14,8 @@ Prints JSON: exact-span precision/recall/F1 (micro over PER/ORG/LOC, and per typ
 model and of the name tagger (:mod:`analysis.lang.tagger`), each bare and with
 :func:`analysis.ner.document_entities`. Exits 0 with a message when the articles are absent.
 
-Run: ``python benchmarks/bench_names.py``.
+Run: ``python benchmarks/bench_names.py [--tagger minilm]`` (``minilm``: the MiniLM option,
+:mod:`analysis.lang.minilm_tagger`, scored under the ``tagger*`` keys).
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def score(gold: list[tuple], predicted: list[tuple]) -> dict:
     return {"micro_PER_ORG_LOC": prf(TYPES), **{t: prf((t,)) for t in TYPES}}
 
 
-def run() -> dict | None:
+def run(models: tuple[tuple[str, object], ...] | None = None) -> dict | None:
     data = json.loads(GOLD.read_text(encoding="utf-8"))
     texts, gold = [], []
     for n, document in enumerate(data["documents"]):
@@ -80,7 +81,7 @@ def run() -> dict | None:
         texts.append(text)
         gold += [(n, a, b, t) for a, b, t, _ in document["mentions"]]
     result = {"documents": len(texts), "gold_mentions": sum(1 for g in gold if g[3] != "IGNORE")}
-    for prefix, nlp in (("", load_model(tagger=False)), ("tagger_", load_model())):
+    for prefix, nlp in models or (("", load_model(tagger=False)), ("tagger_", load_model())):
         docs = list(nlp.pipe(texts))
         for system in ("bare", "document_entities"):
             name = "tagger" if (prefix, system) == ("tagger_", "bare") else prefix + system
@@ -89,8 +90,22 @@ def run() -> dict | None:
     return result
 
 
-def main() -> int:
-    result = run()
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tagger", choices=["conll", "minilm"], default="conll",
+                        help="pipeline scored under the tagger* keys: the default (conll) or the MiniLM option")
+    parser.add_argument("--minilm-artifact", type=Path, default=None, help="with --tagger minilm: other weights")
+    args = parser.parse_args(argv)
+    models = None
+    if args.tagger == "minilm":
+        from analysis.lang import minilm_tagger
+
+        option = (minilm_tagger.apply(load_model.__wrapped__(None, tagger=True), args.minilm_artifact)
+                  if args.minilm_artifact else load_model(tagger="minilm"))
+        models = (("", load_model(tagger=False)), ("tagger_", option))
+    result = run(models)
     if result is None:
         print("BBC News articles not found under ../shared/data; nothing to benchmark", file=sys.stderr)
         return 0

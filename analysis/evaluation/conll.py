@@ -258,11 +258,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-misc", action="store_true", help="predict PER/ORG/LOC only")
     parser.add_argument("--ablation", action="store_true",
                         help="also score the tagger with each document-level rule left out (tagger_rule_ablation)")
+    parser.add_argument("--tagger", choices=["conll", "minilm"], default="conll",
+                        help="name tagger scored under the tagger* keys: the default (conll) or the heavier MiniLM option")
+    parser.add_argument("--minilm-artifact", type=Path, default=None,
+                        help="with --tagger minilm: weights to score instead of the shipped ones (e.g. a training checkpoint)")
     args = parser.parse_args(argv)
     if not args.file.is_file():
         print(f"{args.file}: no such file", file=sys.stderr)
         return 2
-    print(json.dumps(evaluate_conll(args.file, map_misc=not args.no_misc, ablation=args.ablation), indent=2))
+    nlp = None
+    if args.tagger == "minilm" and args.minilm_artifact:
+        from ..lang import minilm_tagger
+
+        nlp = minilm_tagger.apply(load_model.__wrapped__(None, tagger=True), args.minilm_artifact)
+    elif args.tagger == "minilm":
+        nlp = load_model(tagger="minilm")
+    result = evaluate_conll(args.file, nlp=nlp, map_misc=not args.no_misc, ablation=args.ablation)
+    print(json.dumps({**result, "tagger_name": args.tagger}, indent=2))
     return 0
 
 

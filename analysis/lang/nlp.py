@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 from typing import Iterator
 
 import spacy
@@ -38,13 +39,16 @@ def paragraph_boundaries(doc: Doc) -> Doc:
 
 
 @functools.lru_cache(maxsize=4)
-def load_model(name: str | None = None, *, tagger: bool = True) -> Language:
+def load_model(name: str | None = None, *, tagger: bool | str = True) -> Language:
     """Load (once per process) the English spaCy pipeline.
 
     Args:
         name: a model package name; default: the first installed of ``MODEL_CANDIDATES``.
         tagger: give the ``ner`` the project's name-tagger weights (:mod:`analysis.tagger`,
-            fine-tuned on CoNLL-2003); false: the base model's own ``ner``.
+            fine-tuned on CoNLL-2003); false: the base model's own ``ner``; ``"minilm"``: the
+            project's weights plus the heavier MiniLM name tagger after them
+            (:mod:`analysis.lang.minilm_tagger`). ``$ANALYSIS_TAGGER=minilm`` makes true mean
+            ``"minilm"`` (how corpus workers get it; read at the first load of a process).
 
     Raises:
         ModelNotFoundError: when no candidate model is installed.
@@ -56,10 +60,16 @@ def load_model(name: str | None = None, *, tagger: bool = True) -> Language:
         except OSError:
             continue
         nlp.add_pipe("paragraph_boundaries", before="parser")
+        if tagger is True and os.environ.get("ANALYSIS_TAGGER") == "minilm":
+            tagger = "minilm"
         if tagger:
             from .tagger import apply
 
             apply(nlp)
+        if tagger == "minilm":
+            from . import minilm_tagger
+
+            minilm_tagger.apply(nlp)
         return nlp
     raise ModelNotFoundError(
         f"no spaCy English model installed (tried {', '.join(names)}); "

