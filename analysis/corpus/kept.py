@@ -235,13 +235,23 @@ def _sha256_file(path: Path, extra: Path | None = None) -> str:
     return h.hexdigest()
 
 
+def doc_ids(paths: list[Path]) -> dict[str, str]:
+    """Path → unique id: the path relative to the common folder of all paths (``/`` separated)."""
+    if not paths:
+        return {}
+    resolved = [os.path.abspath(p) for p in paths]
+    parents = [os.path.dirname(p) for p in resolved]
+    common = os.path.commonpath(parents) if len(set(parents)) > 1 else parents[0]
+    return {str(p): Path(os.path.relpath(r, common)).as_posix() for p, r in zip(paths, resolved)}
+
+
 def input_units(inputs: Iterable[str | Path]) -> list[Unit]:
     """The articles of the inputs with their content hashes, sorted by ``doc_id``.
 
     The same articles as :func:`analysis.io.expand.article_refs` names, under the ids of
-    :func:`analysis.corpus.runner.corpus_items`: a JSON Lines file (plain or gzipped, read as a
-    stream) is one unit per non-blank line, keyed by that line's text; a gzip stream that breaks
-    off adds the unit of the line where it broke. A file that cannot be read is one unit whose
+    :func:`analysis.corpus.runner.corpus_items` (:func:`doc_ids`): a JSON Lines file (plain or
+    gzipped, read as a stream) is one unit per non-blank line, keyed by that line's text; a gzip
+    stream that breaks off adds the unit of the line where it broke. A file that cannot be read is one unit whose
     error the worker reports.
 
     Raises:
@@ -249,8 +259,6 @@ def input_units(inputs: Iterable[str | Path]) -> list[Unit]:
     """
     from ..io.expand import expand_inputs
     from ..io.ingest import SIDECAR_SUFFIX, article_id, is_jsonl, iter_jsonl_lines
-    from .runner import doc_ids
-
     paths = list(dict.fromkeys(expand_inputs(inputs, strict=True)))
     ids = doc_ids(paths)
     units: dict[str, Unit] = {}
@@ -273,20 +281,6 @@ def input_units(inputs: Iterable[str | Path]) -> list[Unit]:
             content = "unreadable: " + (err.strerror or type(err).__name__)
         units.setdefault(doc_id, Unit(doc_id, path, path, None, content))
     return sorted(units.values(), key=lambda u: (u.doc_id.rsplit(":", 1)[0] if u.line else u.doc_id, u.line or 0))
-
-
-# --- the worker side ------------------------------------------------------------------------
-
-
-def analyse_units(units: list[Unit], *, settings: dict[str, Any]) -> dict:
-    """A partition's work on a Dask worker: :func:`analysis.corpus.runner.analyse_partition` on
-    the units, plus this worker's :func:`identity`."""
-    from .runner import analyse_partition
-
-    result = analyse_partition([(u.doc_id, u.ref) for u in units], mention_sentiment=settings["mention_sentiment"],
-                               quote_min_words=settings["quote_min_words"])
-    result["identity"] = identity()
-    return result
 
 
 # --- kept files -----------------------------------------------------------------------------
@@ -370,7 +364,7 @@ class KeptRun:
     Use as a context manager (it holds the lock of ``out`` inside)::
 
         with KeptRun(out, units, settings=..., fresh=False) as run:
-            for part in partition(run.todo, size): run.keep(part, analyse_units(part, settings=run.settings))
+            for part in partition(run.todo, size): run.keep(part, runner.analyse_units(part, settings=run.settings))
             counts = run.rebuild(passes=...)
         run.summary()
 
@@ -497,7 +491,7 @@ class KeptRun:
 
     # keeping what a partition returned
     def keep(self, units: list[Unit], result: dict) -> None:
-        """Keep each article of ``units`` from its partition's ``result`` (:func:`analyse_units`)."""
+        """Keep each article of ``units`` from its partition's ``result`` (:func:`analysis.corpus.runner.analyse_units`)."""
         t0 = time.perf_counter()
         theirs = result.get("identity") or {}
         for what in ("model", "code"):

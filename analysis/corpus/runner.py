@@ -46,17 +46,7 @@ from ..config import PARTITION_SIZE, RECYCLE_AFTER
 from ..errors import AnalysisError, ArticleError, ParameterError, one_line
 from ..io.expand import split_ref
 from ..types import Article
-from .kept import TABLE_NAMES as TABLES
-
-
-def doc_ids(paths: list[Path]) -> dict[str, str]:
-    """Path → unique id: the path relative to the common folder of all paths (``/`` separated)."""
-    if not paths:
-        return {}
-    resolved = [os.path.abspath(p) for p in paths]
-    parents = [os.path.dirname(p) for p in resolved]
-    common = os.path.commonpath(parents) if len(set(parents)) > 1 else parents[0]
-    return {str(p): Path(os.path.relpath(r, common)).as_posix() for p, r in zip(paths, resolved)}
+from .kept import TABLE_NAMES as TABLES, doc_ids
 
 
 def partition(paths: list[Any], size: int) -> list[list[Any]]:
@@ -227,6 +217,18 @@ def analyse_partition(items: list[tuple[str, str]], *, batch_size: int = PIPE_BA
     return tables
 
 
+def analyse_units(units: list, *, settings: dict[str, Any]) -> dict:
+    """A partition's work on a Dask worker: :func:`analyse_partition` on the units
+    (:class:`analysis.corpus.kept.Unit`) with the run's settings, plus this worker's model and
+    code (:func:`analysis.corpus.kept.identity`), which the driver checks before keeping anything."""
+    from .kept import identity
+
+    result = analyse_partition([(u.doc_id, u.ref) for u in units], mention_sentiment=settings["mention_sentiment"],
+                               quote_min_words=settings["quote_min_words"])
+    result["identity"] = identity()
+    return result
+
+
 def _warm() -> str:
     """Load the model in a worker (before its first partition)."""
     from ..lang.nlp import load_model
@@ -379,8 +381,6 @@ def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | N
     Returns the run's statistics and ``close(stats)``, which closes the client and the local
     cluster and adds ``shutdown_seconds`` (on an error they are closed before it propagates)."""
     from distributed import Client, LocalCluster, as_completed
-
-    from .kept import analyse_units
 
     cluster = None
     settings = contextlib.ExitStack()
