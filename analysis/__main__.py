@@ -43,7 +43,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     elif args.what == "entities":
         from .evaluation.conll import main
     elif args.what == "coref":
-        from .evaluation.coref import main
+        from .evaluation.coref_eval import main
     elif args.what == "tls":
         from .evaluation.tls import main
     else:

@@ -1,4 +1,6 @@
-"""Entity cross-document coreference on ECB+: ``python -m analysis evaluate coref FOLDER``.
+"""Entity cross-document coreference on ECB+: the mentions, the rule resolver, the scorer.
+
+``python -m analysis evaluate coref FOLDER`` (:mod:`analysis.evaluation.coref_eval`) scores them.
 
 Setup (SOURCE.md of the data set; Barhom et al. 2019 "Cybulska setup"): test topics 36-45 by
 default, validated sentences only, gold entity mentions, singletons kept. Prints JSON with
@@ -41,16 +43,11 @@ actress"), ``nominal_cluster`` (finer document clusters for common nouns),
 """
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..errors import AnalysisError
-from .ecbplus import EcbDocument, EcbMention, load_ecbplus, topics_of
+from .ecbplus import EcbDocument, EcbMention
 
 #: Cosine distance under which two documents are put into one cluster (average linkage);
 #: chosen on the train and dev topics.
@@ -93,7 +90,7 @@ class MentionInfo:
     name: tuple[str, ...] = ()  # normalized proper-noun words up to the head ("betty", "ford", "center")
     head_i: int = -1  # head token position in the parse of the document
     link_i: int = -1  # the token this head is an appositive of or, after a copula, the subject's ("X, the actress"; "X is the actress")
-    descriptors: frozenset = frozenset()  # a name's describing nouns ("host Hugh Jackman": host), coref_pairs.descriptors
+    descriptors: frozenset = frozenset()  # a name's describing nouns ("host Hugh Jackman": host), descriptors
     governor: tuple[str, str] = ("", "")  # lemma of the head's syntactic head and the relation ("arrest", "dobj")
     plural: bool = False  # head tagged NNS/NNPS
 
@@ -157,9 +154,23 @@ def _parse(docs: list[EcbDocument]):
     return out
 
 
+def descriptors(doc, head_i: int) -> frozenset:
+    """Common-noun lemmas that describe the name headed by ``doc[head_i]``: a noun compound or
+    appositive of its words ("host Hugh Jackman", "Raj Chohan, a grandmother"), the noun it is an
+    appositive of, the attribute of a copula it is the subject of ("X is the host")."""
+    head = doc[head_i]
+    out = set()
+    for tok in [head] + [c for c in head.children if c.dep_ == "compound" and c.pos_ == "PROPN"]:
+        out.update(c.lemma_.lower() for c in tok.children if c.pos_ == "NOUN" and c.dep_ in ("compound", "appos", "nmod"))
+    if head.dep_ == "appos" and head.head.pos_ == "NOUN":
+        out.add(head.head.lemma_.lower())
+    if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_ == "be":
+        out.update(c.lemma_.lower() for c in head.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    return frozenset(out)
+
+
 def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[MentionInfo]:
     """Head token, lemma, POS and NER label of every mention from the parse of its document."""
-    from .coref_pairs import descriptors
 
     parsed = _parse(docs)
     infos = []
@@ -361,55 +372,3 @@ def score(gold: list, response: list, *, keep: list[int] | None = None) -> dict:
     out["gold_clusters"] = len(key)
     out["response_clusters"] = len(resp)
     return out
-
-
-def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Path | None = None,
-             doc_threshold: float = DOC_THRESHOLD, name_variants: bool = False, rules_only: bool = False) -> dict:
-    """Score the system and the baseline on ECB+ (see the module docstring)."""
-    from .coref_pairs import pair_clusters
-
-    docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
-    if not mentions:
-        raise AnalysisError(f"{folder}: no entity mention in the validated sentences of topics {topics}")
-    infos = mention_info(docs, mentions)
-    doc_cluster = document_clusters(docs, threshold=doc_threshold)
-    gold_ids: dict[str, int] = {}
-    gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
-    names = [m.index for m in infos if m.is_name]
-    rule_labels = system_clusters(infos, doc_cluster, names=name_variants)
-    sys_labels = rule_labels if rules_only else pair_clusters(docs, infos, doc_cluster, rule_labels)
-    base_labels = baseline_clusters(infos, doc_cluster)
-    result = {
-        "data": str(folder), "topics": topics, "documents": len(docs), "mentions": len(mentions),
-        "name_mentions": len(names), "document_clusters": len(set(doc_cluster.values())),
-        "system": {"all": score(gold, sys_labels), "names": score(gold, sys_labels, keep=names)},
-        "baseline": {"all": score(gold, base_labels), "names": score(gold, base_labels, keep=names)},
-        "rules": {"all": score(gold, rule_labels), "names": score(gold, rule_labels, keep=names)},
-    }
-    if predictions:
-        with open(predictions, "w", encoding="utf-8") as fh:
-            for m, label in zip(mentions, sys_labels):
-                fh.write(json.dumps({"doc": m.doc, "m_id": m.m_id, "cluster": f"c{label}", "gold": m.gold}) + "\n")
-    return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analysis evaluate coref",
-                                     description="ECB+ entity cross-document coreference (prints JSON)")
-    parser.add_argument("folder", help="the ECB+ folder (topic folders and *_coreference_sentences.csv)")
-    parser.add_argument("--topics", default="test", choices=["test", "dev", "train", "all"],
-                        help="topics to score (default: test, topics 36-45)")
-    parser.add_argument("--predictions", help="write one JSON line per mention (doc, m_id, cluster, gold) here")
-    parser.add_argument("--name-variants", action="store_true",
-                        help="ablation: split person names that share a head word but not a first name")
-    parser.add_argument("--rules", action="store_true",
-                        help="system = the rule resolver alone (no pair model; it is always reported under 'rules')")
-    args = parser.parse_args(argv)
-    try:
-        result = evaluate(args.folder, topics=args.topics, predictions=args.predictions, name_variants=args.name_variants,
-                          rules_only=args.rules)
-    except AnalysisError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=1))
-    return 0

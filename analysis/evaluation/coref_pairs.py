@@ -39,6 +39,7 @@ from pathlib import Path
 
 from ..config import RESOURCES_DIR
 from ..errors import AnalysisError, ModelNotFoundError
+from .coref import _Union, _is_person, _is_time, document_clusters, mention_info
 
 #: The shipped weights (fitted by :func:`fit` on the train topics).
 MODEL_FILE = RESOURCES_DIR / "coref_pairs.json"
@@ -61,21 +62,6 @@ PRODUCTS = (("same_lemma", "both_nominal"), ("same_lemma", "both_nominal", "doc_
             ("descriptor", "doc_sim"), ("same_lemma", "both_nominal", "same_doc"), ("same_lemma", "both_nominal", "lemma_freq"),
             ("doc_sim", "doc_sim"), ("head_cos", "both_nominal"), ("text_cos", "both_nominal"), ("head_cos", "doc_sim"),
             ("text_cos", "one_name"))
-
-
-def descriptors(doc, head_i: int) -> frozenset:
-    """Common-noun lemmas that describe the name headed by ``doc[head_i]``: a noun compound or
-    appositive of its words ("host Hugh Jackman", "Raj Chohan, a grandmother"), the noun it is an
-    appositive of, the attribute of a copula it is the subject of ("X is the host")."""
-    head = doc[head_i]
-    out = set()
-    for tok in [head] + [c for c in head.children if c.dep_ == "compound" and c.pos_ == "PROPN"]:
-        out.update(c.lemma_.lower() for c in tok.children if c.pos_ == "NOUN" and c.dep_ in ("compound", "appos", "nmod"))
-    if head.dep_ == "appos" and head.head.pos_ == "NOUN":
-        out.add(head.head.lemma_.lower())
-    if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_ == "be":
-        out.update(c.lemma_.lower() for c in head.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
-    return frozenset(out)
 
 
 def embed(texts: list[str]) -> dict[str, "object"]:
@@ -121,8 +107,6 @@ def pair_features(docs, infos, doc_cluster: dict[str, int]):
     """``(X, pairs)``: one row of :data:`FEATURES` per pair of non-pronoun mentions in one document cluster."""
     import numpy as np
     from rapidfuzz import fuzz
-
-    from .coref import _is_person, _is_time
 
     row, sim = _doc_similarity(docs)
     vectors = embed([m.lemma for m in infos] + [m.text.lower() for m in infos])
@@ -183,7 +167,6 @@ def fit(folder: str | Path, *, topics: str = "train") -> dict:
     """Fit the pair model on ``topics`` of ECB+ (gold: same cluster or not) and return it as JSON data."""
     from sklearn.linear_model import LogisticRegression
 
-    from .coref import document_clusters, mention_info
     from .ecbplus import load_ecbplus, topics_of
 
     docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
@@ -211,8 +194,6 @@ def pair_clusters(docs, infos, doc_cluster: dict[str, int], rule_labels: list[in
     import numpy as np
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
-
-    from .coref import _Union
 
     model = model or load_model()
     threshold = model.get("threshold", THRESHOLD) if threshold is None else threshold
@@ -242,8 +223,6 @@ def pair_clusters(docs, infos, doc_cluster: dict[str, int], rule_labels: list[in
         first: dict[int, int] = {}
         for i, lab in zip(ids, labels):
             uf.union(i, first.setdefault(int(lab), i))
-    from .coref import _is_time
-
     groups: dict[int, list[int]] = defaultdict(list)
     for i, lab in enumerate(rule_labels):
         groups[lab].append(i)

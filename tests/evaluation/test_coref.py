@@ -140,7 +140,7 @@ def test_pair_model_ships_with_its_feature_names():
 
 
 def test_descriptors_are_the_nouns_describing_a_name():
-    from analysis.evaluation.coref_pairs import descriptors
+    from analysis.evaluation.coref import descriptors
     from analysis.lang.nlp import load_model
 
     doc = load_model()("The host Hugh Jackman opened the show. Raj Chohan, a grandmother, was hurt.")
@@ -154,7 +154,7 @@ def test_descriptors_are_the_nouns_describing_a_name():
 @pytest.mark.skipif(not ECBPLUS.is_dir(), reason="ECB+ not available in ../shared/data/ecbplus")
 def test_pair_model_beats_rules_and_baseline_on_dev_topics():
     """Dev topics (the threshold was chosen there; the weights come from train): CoNLL F1 74.2 vs 71.8 / 71.2."""
-    from analysis.evaluation.coref import evaluate
+    from analysis.evaluation.coref_eval import evaluate
 
     out = evaluate(ECBPLUS, topics="dev")
     assert out["system"]["all"]["conll_f1"] > out["rules"]["all"]["conll_f1"] + 1.5

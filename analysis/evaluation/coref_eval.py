@@ -1,0 +1,68 @@
+"""``python -m analysis evaluate coref FOLDER``: ECB+ entity cross-document coreference, scored.
+
+Scores the pair model (:mod:`analysis.evaluation.coref_pairs`, the ``system``), the rule
+resolver and the same-head-lemma baseline (:mod:`analysis.evaluation.coref`) on the same gold
+mentions; the setup and the JSON it prints are described in :mod:`analysis.evaluation.coref`.
+This module sits above both, so neither imports the other's caller.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import AnalysisError
+from .coref import DOC_THRESHOLD, baseline_clusters, document_clusters, mention_info, score, system_clusters
+from .coref_pairs import pair_clusters
+from .ecbplus import load_ecbplus, topics_of
+
+
+def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Path | None = None,
+             doc_threshold: float = DOC_THRESHOLD, name_variants: bool = False, rules_only: bool = False) -> dict:
+    """Score the system and the baseline on ECB+ (see the module docstring)."""
+    docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
+    if not mentions:
+        raise AnalysisError(f"{folder}: no entity mention in the validated sentences of topics {topics}")
+    infos = mention_info(docs, mentions)
+    doc_cluster = document_clusters(docs, threshold=doc_threshold)
+    gold_ids: dict[str, int] = {}
+    gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
+    names = [m.index for m in infos if m.is_name]
+    rule_labels = system_clusters(infos, doc_cluster, names=name_variants)
+    sys_labels = rule_labels if rules_only else pair_clusters(docs, infos, doc_cluster, rule_labels)
+    base_labels = baseline_clusters(infos, doc_cluster)
+    result = {
+        "data": str(folder), "topics": topics, "documents": len(docs), "mentions": len(mentions),
+        "name_mentions": len(names), "document_clusters": len(set(doc_cluster.values())),
+        "system": {"all": score(gold, sys_labels), "names": score(gold, sys_labels, keep=names)},
+        "baseline": {"all": score(gold, base_labels), "names": score(gold, base_labels, keep=names)},
+        "rules": {"all": score(gold, rule_labels), "names": score(gold, rule_labels, keep=names)},
+    }
+    if predictions:
+        with open(predictions, "w", encoding="utf-8") as fh:
+            for m, label in zip(mentions, sys_labels):
+                fh.write(json.dumps({"doc": m.doc, "m_id": m.m_id, "cluster": f"c{label}", "gold": m.gold}) + "\n")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis evaluate coref",
+                                     description="ECB+ entity cross-document coreference (prints JSON)")
+    parser.add_argument("folder", help="the ECB+ folder (topic folders and *_coreference_sentences.csv)")
+    parser.add_argument("--topics", default="test", choices=["test", "dev", "train", "all"],
+                        help="topics to score (default: test, topics 36-45)")
+    parser.add_argument("--predictions", help="write one JSON line per mention (doc, m_id, cluster, gold) here")
+    parser.add_argument("--name-variants", action="store_true",
+                        help="ablation: split person names that share a head word but not a first name")
+    parser.add_argument("--rules", action="store_true",
+                        help="system = the rule resolver alone (no pair model; it is always reported under 'rules')")
+    args = parser.parse_args(argv)
+    try:
+        result = evaluate(args.folder, topics=args.topics, predictions=args.predictions, name_variants=args.name_variants,
+                          rules_only=args.rules)
+    except AnalysisError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=1))
+    return 0
