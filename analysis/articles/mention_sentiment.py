@@ -158,35 +158,14 @@ def onnx_artifact() -> Path:
     out = cache_dir() / "targeted" / f"minilm-{digest}-ort{onnxruntime.__version__}.int8.onnx"
     if out.is_file():
         return out
-    import tempfile
-    import warnings
-
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
+    from ..lang.onnx_int8 import export_int8
     from .targeted import _pad
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     base = load_targeted_model(MINILM_ARTIFACT)
     sample = _pad([base.encode(("Smith praised the plan.", 0, 5)), base.encode(("It was a bad week for Jones.", 23, 28))])
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-        fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(_Export.module(base.net.eval()), sample, str(fp32), input_names=["ids", "mask", "marker"],
-                              output_names=["logits"], opset_version=17, dynamo=False,
-                              dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "marker": {0: "b"},
-                                            "logits": {0: "b"}})
-        import logging
-
-        level = logging.getLogger().level
-        logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing" advice on every call
-        try:
-            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-        finally:
-            logging.getLogger().setLevel(level)
-        os.replace(int8, out)
-    return out
+    return export_int8(_Export.module(base.net.eval()), sample, out, input_names=["ids", "mask", "marker"],
+                       dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "marker": {0: "b"},
+                                     "logits": {0: "b"}})
 
 
 class OnnxMiniLM(FastMiniLM):

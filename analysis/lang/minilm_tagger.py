@@ -268,32 +268,15 @@ def onnx_artifact(artifact: Path = ARTIFACT) -> Path:
     out = cache_dir() / "minilm_ner" / f"minilm-ner-{digest}-ort{onnxruntime.__version__}.int8.onnx"
     if out.is_file():
         return out
-    import logging
-    import tempfile
-    import warnings
-
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from .onnx_int8 import export_int8
 
     net, _ = load_network(artifact)
     sample = tuple(torch.from_numpy(a) for a in pad([([101, 7592, 2088, 102], [0, 18, 1, 0]),
                                                     ([101, 2198, 102], [0, 2, 0])]))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-        fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(net, sample, str(fp32), input_names=["ids", "mask", "case"], output_names=["logits"],
-                              opset_version=17, dynamo=False,
-                              dynamic_axes={n: {0: "b", 1: "t"} for n in ("ids", "mask", "case", "logits")})
-        level = logging.getLogger().level
-        logging.getLogger().setLevel(logging.ERROR)
-        try:
-            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-        finally:
-            logging.getLogger().setLevel(level)
-        os.replace(int8, out)
-    return out
+    return export_int8(net, sample, out, input_names=["ids", "mask", "case"],
+                       dynamic_axes={n: {0: "b", 1: "t"} for n in ("ids", "mask", "case", "logits")})
 
 
 class OnnxTagger:
