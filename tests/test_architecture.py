@@ -85,6 +85,16 @@ def test_loading_an_article_does_not_import_spacy():
     assert json.loads(out.replace("'", '"')) == []
 
 
+def test_the_corpus_driver_imports_no_model_library():
+    """The corpus driver plans, keeps and writes tables: it needs the tables' schemas, not the
+    analyses. Importing spaCy, torch and matplotlib there cost 3-10 s on every run."""
+    code = ("import sys, analysis.corpus.cli, analysis.corpus.runner, analysis.corpus.kept, analysis.corpus.tables, "
+            "analysis.corpus.identity, analysis.articles.columns; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'thinc', 'torch', 'matplotlib', 'textblob'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.replace("'", '"')) == []
+
+
 def test_jsonl_references_are_file_line_numbers(tmp_path):
     batch = tmp_path / "batch.jsonl"
     batch.write_text('{"title": "A", "text": "One."}\n\n{"title": "B", "text": "Two."}\n', encoding="utf-8")

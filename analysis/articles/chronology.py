@@ -20,28 +20,9 @@ from spacy.tokens import Doc, Span, Token
 from .entities import mention_records
 from ..lang.nlp import parse
 from ..lang.timex import dct_part, extract_timexes
-from ..schema import Table
+from .columns import TIMEXES
 from ..types import Article
 
-#: The table of :func:`timeline` (and the corpus ``timexes`` table).
-TIMEXES = Table.parse("timexes", """
-    article_id        str        the article's id
-    start             int        char offset of the expression in article.text
-    end               int        char offset after it
-    expression        str        the TimeML extent
-    type              str        DATE / TIME / DURATION / SET
-    value             str        TIMEX3 value, e.g. 2020-12-14, 2020-11, P3D
-    granularity       str        time/day/week/month/quarter/season/year/decade/duration/set/reference/unknown
-    date              timestamp  start of the period on the calendar (NaT if none); 'later this year': the publication date
-    date_end          timestamp  end of the period, exclusive (NaT if none); 'earlier this week': the publication date
-    anchor            str        absolute / dct / unresolved
-    sent_index        int        sentence number in the parse
-    event             str        what the expression dates
-    entities          str        canonical entities of the sentence, '; '-joined
-    sentence          str        the sentence
-    published         timestamp  the anchor date used
-    published_source  str        parameter / sidecar / html / jsonl / inferred / none
-""")
 TIMELINE_COLUMNS = TIMEXES.names
 
 _SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 14)}

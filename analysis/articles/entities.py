@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from ..lang.ner import NAME_LABELS, document_entities
 from ..lang.nlp import doc_text, lemma, parse
-from ..schema import Table
+from .columns import MENTIONS
 from ..types import Article
 
 #: Label families used in tables and charts.
@@ -41,18 +41,6 @@ TYPE_FAMILY = {
 }
 _STOP_INITIALS = {"of", "the", "and", "for", "&", "de", "la", "du", "in", "on"}
 
-#: The table of :func:`entity_mentions` (and the corpus ``entities`` table).
-MENTIONS = Table.parse("entities", """
-    article_id    str  the article's id
-    start         int  char offset of the mention in article.text
-    end           int  char offset after it
-    text          str  the surface form
-    label         str  spaCy label of the mention
-    entity        str  canonical name (aliases merged within the article)
-    entity_label  str  majority label of the entity
-    source        str  model / relabelled / propagated
-    sent_index    int  sentence number in the parse
-""")
 MENTION_COLUMNS = MENTIONS.names
 FREQUENCY_COLUMNS = [
     "article_id", "entity", "label", "family", "mentions", "aliases", "first_start", "first_sentence", "sentence_share",

@@ -24,23 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..schema import Table
+from .columns import MENTION_SENTIMENT
 
 from .targeted import LABELS, Item, MiniLMTargetedModel, TargetedSentimentModel, load_targeted_model, minilm_available
 
-#: The ``mention_sentiment`` corpus table, declared once (:mod:`analysis.schema`).
-MENTION_SENTIMENT = Table.parse("mention_sentiment", """
-    article_id    str    article id (as in every corpus table)
-    sent_index    int    sentence index in the article (joins ``sentences``)
-    start         int    character offset of the entity's first mention in that sentence (joins ``entities``)
-    end           int    end offset of that mention
-    entity        str    canonical entity of the article (the ``entities.entity`` column)
-    entity_label  str    PERSON, ORG, GPE, ... (majority label of the entity in its article)
-    label         str    targeted sentiment towards the entity in the sentence: negative / neutral / positive
-    score         float  p_positive - p_negative, in [-1, 1]
-    is_quote      bool   the mention lies inside a direct quotation
-    speaker       str    who is quoted when is_quote (the quote's speaker, '' when unattributed or not quoted)
-""")
 #: Column → meaning (from :data:`MENTION_SENTIMENT`).
 COLUMNS = {c.name: c.meaning for c in MENTION_SENTIMENT.columns}
 

@@ -33,7 +33,7 @@ from spacy.tokens import Doc, Token
 
 from .entities import mention_records
 from ..lang.nlp import lemma, parse
-from ..schema import Table
+from .columns import QUOTES
 from ..types import Article
 
 #: Fragments with fewer words are scare quotes or titles, not quotations with a speaker.
@@ -61,21 +61,6 @@ _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _OPEN_CLOSE = {"“": "”", '"': '"'}
 _MARK = re.compile("[“\"]")
 
-#: The table of :func:`quotes` (and the corpus ``quotes`` table).
-QUOTES = Table.parse("quotes", """
-    article_id    str  the article's id
-    start         int  char offset of the first opening quotation mark
-    end           int  char offset after the last closing mark
-    sent_index    int  sentence of the start
-    text          str  the quoted words, fragments joined by ' … '
-    words         int  quoted words
-    parts         int  fragments merged
-    speaker       str  canonical entity, a document, a description, or empty
-    speaker_type  str  entity label, document, description, or empty
-    attribution   str  subject / pronoun / quoted source / according to / continuation / empty
-    cue           str  the cue words, e.g. 'told'
-    cue_start     int  char offset of the cue, -1 when none
-""")
 QUOTE_COLUMNS = QUOTES.names
 
 

@@ -20,26 +20,9 @@ from textblob.en import sentiment as pattern_sentiment  # TextBlob's default Pat
 
 from ..errors import ParameterError
 from ..lang.nlp import parse
-from ..schema import Table
+from .columns import SENTENCES
 from ..types import Article
 
-#: The table of :func:`sentence_sentiment` (and the corpus ``sentences`` table).
-SENTENCES = Table.parse("sentences", """
-    article_id      str    the article's id
-    sent_index      int    sentence number in the parse
-    paragraph       int    0 = title, then 1..n
-    start           int    char offset of the sentence in article.text
-    end             int    char offset after it (trailing space excluded)
-    text            str    the sentence
-    polarity        float  TextBlob polarity, -1..1
-    subjectivity    float  TextBlob subjectivity, 0..1
-    vader_compound  float  VADER compound, -1..1
-    vader_pos       float  VADER positive proportion
-    vader_neu       float  VADER neutral proportion
-    vader_neg       float  VADER negative proportion
-    quote_share     float  fraction of the sentence inside quotation marks
-    is_quote        bool   quote_share >= 0.5: mostly a quotation, the speaker's words
-""")
 SENTENCE_COLUMNS = SENTENCES.names
 #: VADER's own thresholds for a neutral compound score.
 VADER_NEUTRAL = 0.05

@@ -330,6 +330,11 @@ def _write_file(path: str | Path, data: bytes) -> None:
         fh = open(tmp, "wb")
     with fh:
         fh.write(data)
+    # Renaming over an existing file makes ext4 (auto_da_alloc) flush the new file's data first:
+    # 6 ms per article when a code change redoes a whole corpus. A kill between the two steps
+    # loses only a stale result, which the next run redoes anyway.
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
     os.replace(tmp, path)
 
 

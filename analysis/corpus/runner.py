@@ -410,6 +410,15 @@ def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | N
             settings.close()
             raise
         client = Client(cluster)
+        try:
+            from .workers import ExitAtClose
+
+            client.register_plugin(ExitAtClose(), name="analysis-exit-at-close")
+        except BaseException:
+            client.close()
+            cluster.close()
+            settings.close()
+            raise
 
     def close(stats: dict) -> None:
         done = time.perf_counter()

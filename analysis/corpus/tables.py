@@ -1,18 +1,15 @@
 """The corpus tables: one Parquet file per table, declared once.
 
-The four per-article tables are the analyses' own declarations (:mod:`analysis.schema`): a
-column added to an analysis's table reaches its Parquet file without another edit. The
+The per-article tables are the analyses' own declarations (:mod:`analysis.articles.columns`,
+re-exported by each analysis): a column added to an analysis's table reaches its Parquet file
+without another edit, and reading them imports no model library. The
 ``articles`` and ``errors`` tables are the corpus's own, declared here. A new corpus table
 is declared here too (and filled by :func:`analysis.corpus.runner.analyse_partition`, or by a
 pass over the written tables).
 """
 from __future__ import annotations
 
-from ..articles.chronology import TIMEXES
-from ..articles.entities import MENTIONS
-from ..articles.mention_sentiment import MENTION_SENTIMENT
-from ..articles.quotes import QUOTES
-from ..articles.sentiment import SENTENCES
+from ..articles.columns import MENTION_SENTIMENT, MENTIONS, QUOTES, SENTENCES, TIMEXES
 from ..schema import Table
 
 #: One row per article analysed.
