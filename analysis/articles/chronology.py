@@ -10,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import TYPE_CHECKING
 
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.figure import Figure
 from spacy.tokens import Doc, Span, Token
 
 from .entities import mention_records
@@ -22,6 +20,9 @@ from ..lang.nlp import parse
 from ..lang.timex import dct_part, extract_timexes
 from .columns import TIMEXES
 from ..types import Article
+
+if TYPE_CHECKING:  # matplotlib is imported by the plot functions only: corpus workers never plot
+    from matplotlib.figure import Figure
 
 TIMELINE_COLUMNS = TIMEXES.names
 
@@ -228,6 +229,9 @@ def plot_timeline(tl: pd.DataFrame, *, title: str | None = None, max_label: int 
     One row per dated expression (calendar order, top to bottom); the publication date is a
     dashed line. Undated expressions (durations, sets, references) are left to the table.
     """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
     dated = tl.dropna(subset=["date"]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(10, max(2.8, 0.42 * len(dated) + 1.4)))
     ys = range(len(dated))[::-1]

@@ -14,16 +14,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.figure import Figure
 
 from ..lang.ner import NAME_LABELS, document_entities
 from ..lang.nlp import doc_text, lemma, parse
 from .columns import MENTIONS
 from ..types import Article
+
+if TYPE_CHECKING:  # matplotlib is imported by the plot functions only: corpus workers never plot
+    from matplotlib.figure import Figure
 
 #: Label families used in tables and charts.
 TYPE_FAMILY = {
@@ -231,6 +232,8 @@ def plot_entity_frequency(freq: pd.DataFrame, *, top: int = 15, title: str | Non
 
     An empty table gives a figure that says no entities were found.
     """
+    import matplotlib.pyplot as plt
+
     if freq.empty:
         fig, ax = plt.subplots(figsize=(8, 1.6))
         ax.text(0.5, 0.5, "No named entities found", ha="center", va="center")

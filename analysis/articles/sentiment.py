@@ -10,18 +10,19 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from textblob.en import sentiment as pattern_sentiment  # TextBlob's default PatternAnalyzer lexicon
 
 from ..errors import ParameterError
 from ..lang.nlp import parse
 from .columns import SENTENCES
 from ..types import Article
+
+if TYPE_CHECKING:  # matplotlib is imported by the plot functions only: corpus workers never plot
+    from matplotlib.figure import Figure
 
 SENTENCE_COLUMNS = SENTENCES.names
 #: VADER's own thresholds for a neutral compound score.
@@ -199,6 +200,9 @@ def plot_sentiment_arc(sentences: pd.DataFrame, *, window: int = 3, title: str |
 
     Quotations are drawn hollow so the speaker's sentiment can be told from the author's.
     """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
     arc = sentiment_arc(sentences, window=window)
     fig, ax = plt.subplots(figsize=(9, 3.8))
     quote = sentences["is_quote"].to_numpy() if len(sentences) else np.array([], bool)

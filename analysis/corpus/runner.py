@@ -266,7 +266,7 @@ def run_corpus(
         scheduler: address of a running Dask scheduler (``tcp://host:port``); default: a
             ``LocalCluster(n_workers, threads_per_worker=1, processes=True)`` for this run.
         partition_size: articles per Dask task (coarse: the model work is batched per task);
-            a little work (a few new articles) is cut into two partitions per worker instead.
+            a little work (a few new articles) is cut into four partitions per worker instead.
         n_workers: worker processes of the local cluster.
         progress: show a tqdm progress bar over the articles analysed.
         max_in_flight: partitions submitted at once (default ``4 * workers``); bounds memory.
@@ -315,8 +315,9 @@ def run_corpus(
         raise ParameterError(f"no article files in {', '.join(inputs)}")
     settings = {"mention_sentiment": mention_sentiment, "quote_min_words": quote_min_words}
     with KeptRun(out, units, settings=settings, fresh=fresh) as run:
-        # a little work (a few new articles) is cut into 2 partitions per worker, so every worker gets some
-        parts = partition(run.todo, min(partition_size, max(1, -(-len(run.todo) // (2 * n_workers)))))
+        # a little work (a few new articles) is cut into 4 partitions per worker, so every worker gets
+        # some and they finish together (the last partition's tail is the run's)
+        parts = partition(run.todo, min(partition_size, max(1, -(-len(run.todo) // (4 * n_workers)))))
         stats = {"startup_seconds": 0.0, "shutdown_seconds": 0.0,
                  "worker_seconds": {}, "worker_processes": 0, "restarts": 0}
         closing = None
