@@ -139,6 +139,19 @@ def test_a_name_written_in_the_plural_is_no_person():
     assert index2.set_index("entity_id").loc[_id(ents, no_plural, "Oscar"), "type"] == "PERSON"
 
 
+def test_a_plural_in_ies_joins_its_singular():
+    """"Tories" is the plural of "Tory" (BBC: 235 and 258 mentions, two rows before)."""
+    N, P = "NORP", "PERSON"
+    rows = [("t1", "Tory", N, "Tory", N), ("t2", "Tories", N, "Tories", N), ("t3", "Tories", N, "Tories", N),
+            ("m1", "Emma Tory", P, "Emma Tory", P)]
+    ents, articles = _tables(rows, [(a, "politics", "BBC", "2005-01-01") for a in sorted({r[0] for r in rows})])
+    ids, index = resolve_identity(ents, articles)
+    assert _id(ents, ids, "Tory") == _id(ents, ids, "Tories")
+    assert index.set_index("entity_id").loc[_id(ents, ids, "Tory"), "mentions"] == 3
+    no_plural, _ = resolve_identity(ents, articles, signals=set(SIGNALS) - {"plural"})
+    assert _id(ents, no_plural, "Tory") != _id(ents, no_plural, "Tories")
+
+
 def test_acronym_spelled_out_elsewhere_joins_the_name(corpus):
     ents, _, ids, _ = corpus
     assert _id(ents, ids, "WTO", "w3") == _id(ents, ids, "World Trade Organization")

@@ -34,7 +34,7 @@ Signals, each switchable (``signals=``) so it can be measured on its own:
     "WTO" to "World Trade Organization") joins that name in the articles that do not spell it
     out, when at least 80 % of the articles that resolved it (and at least 2) agree.
 ``plural``
-    A single-word non-person name joins its singular ("Oscars" → "Oscar"); when the plural
+    A single-word non-person name joins its singular ("Oscars" → "Oscar", "Tories" → "Tory"); when the plural
     itself is voted not PERSON, the group counts as having no person evidence in the type vote
     (people's names are not written in the plural) if the plural has at least :data:`PLURAL_SHARE`
     of the singular's mentions (a family, "the Blairs", is rare), so "Oscar", tagged PERSON 143 times on BBC
@@ -447,7 +447,9 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         keys_present = set(units["key"])
         for key in sorted(keys_present):
             if key.startswith("name:") and key.endswith("s") and not key.endswith("ss") and " " not in key and len(key) > 8:
-                sing = key[:-1]
+                # "tories" -> "tory" (BBC: Tory 258 / Tories 235, Wallaby / Wallabies), else "oscars" -> "oscar"
+                sing = next((s for s in ([key[:-3] + "y"] if key.endswith("ies") else []) + [key[:-1]] if s in keys_present),
+                            key[:-1])
                 if sing in keys_present and vote(key) != "PERSON" or (sing in keys_present and vote(sing) != "PERSON"):
                     uf.union(key, sing)
                     if vote(key) != "PERSON" and sum(key_votes[key].values()) >= PLURAL_SHARE * sum(key_votes[sing].values()):
