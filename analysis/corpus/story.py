@@ -496,15 +496,34 @@ def _candidates(
     return by_day
 
 
+@functools.lru_cache(maxsize=1)
+def _analyzer():
+    """sklearn's default word analyzer (lower-cased, English stop words dropped), memoized per text: the
+    same lines are fitted for every system and task of a topic and their sentences transformed again."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return functools.lru_cache(maxsize=1 << 18)(TfidfVectorizer(stop_words="english", lowercase=True).build_analyzer())
+
+
+#: The last fitted vectorizers with the articles they were fitted on (the systems of one task share them).
+_VECTORIZERS: list[tuple[tuple, object]] = []
+
+
 def _vectorizer(articles: Sequence[DatedArticle]):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=True, min_df=2, dtype=np.float32)
+    key = tuple(articles)
+    for arts, vec in _VECTORIZERS:  # the same article objects: the same fit
+        if len(arts) == len(key) and all(a is b for a, b in zip(arts, key)):
+            return vec
+    vec = TfidfVectorizer(analyzer=_analyzer(), sublinear_tf=True, min_df=2, dtype=np.float32)
     corpus = [line for a in articles for line in a.lines]
     try:
         vec.fit(corpus)
     except ValueError:  # tiny corpora: every term once
-        vec = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=True, dtype=np.float32).fit(corpus or ["empty"])
+        vec = TfidfVectorizer(analyzer=_analyzer(), sublinear_tf=True, dtype=np.float32).fit(corpus or ["empty"])
+    _VECTORIZERS.insert(0, (key, vec))
+    del _VECTORIZERS[2:]
     return vec
 
 
