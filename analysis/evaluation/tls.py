@@ -7,7 +7,8 @@ dates and ``k`` = round(mean sentences per reference date) sentences per date; s
 must contain a topic keyword (``keywords.json``). Scores come from tilse (Martschat & Markert):
 alignment-based ROUGE-1/2 (``align_date_content_costs_many_to_one``; reported as AR1/AR2), the
 ``concat`` and ``agreement`` ROUGE variants, and date P/R/F1. Averages: precision and recall
-are averaged over tasks, then F1 is computed from the averages.
+are averaged over tasks, then F1 is computed from the averages. The perl ROUGE runs once per topic for
+all the pairs tilse asks for (:mod:`.rouge_batch`; same counts as one run per pair).
 
 Three systems run through the same code (:func:`analysis.corpus.story.story`): ``system`` (the default
 :class:`~analysis.corpus.story.StoryOptions`), ``pubcount`` (days ranked by the number of articles
@@ -17,7 +18,7 @@ Folder layout: ``DIR/<topic>/articles.jsonl.gz`` (``id``, ``time``, ``text``, ``
 ``DIR/<topic>/timelines.jsonl`` (one ``[[date, [sentence, ...]], ...]`` per line) and
 ``DIR/<topic>/keywords.json``.
 
-Usage: ``python -m analysis evaluate tls DIR [--out PRED_DIR] [--topics a,b] [--ablation [--match TEXT]]`` prints JSON.
+Usage: ``python -m analysis evaluate tls DIR [--out PRED_DIR] [--topics a,b] [--rouge original|original-per-pair|reimpl] [--workers N] [--ablation [--match TEXT]]`` prints JSON.
 """
 from __future__ import annotations
 
