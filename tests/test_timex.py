@@ -279,3 +279,34 @@ def test_later_this_year_is_the_dct_period_and_its_part(text, expression, value,
 
     assert _value(text, expression) == value
     assert dct_part(expression) == part
+
+
+DEC_DCT = dt.date(2017, 12, 20)  # five days before Christmas
+JAN_DCT = dt.date(2018, 1, 3)  # nine days after it
+
+
+@pytest.mark.parametrize(
+    ("text", "expression", "dct", "value"),
+    [
+        # forward-looking text: the coming holiday, not last year's
+        ("Retailers hope to clear their stock before Christmas.", "Christmas", DEC_DCT, "2017-12-25"),
+        ("Shoppers are crowding the malls before Christmas.", "Christmas", DEC_DCT, "2017-12-25"),
+        ("Shoppers rushed to the malls before Christmas.", "Christmas", DEC_DCT, "2017-12-25"),
+        ("The family plans a quiet Christmas Eve at home.", "Christmas Eve", DEC_DCT, "2017-12-24"),
+        ("This Christmas the market is quieter.", "This Christmas", DEC_DCT, "2017-12-25"),
+        ("The store will close on Christmas Day.", "Christmas Day", DEC_DCT, "2017-12-25"),
+        # ... written just after it: the one that has passed
+        ("Sales were weak over Christmas.", "Christmas", JAN_DCT, "2017-12-25"),
+        ("This Christmas the market was quieter.", "This Christmas", JAN_DCT, "2017-12-25"),
+        # past tense with the holiday ahead: last year's; "last"/"next" name the occurrence
+        ("The plant closed at Christmas.", "Christmas", DEC_DCT, "2016-12-25"),
+        ("Last Christmas the plant closed.", "Last Christmas", DEC_DCT, "2016-12-25"),
+        ("Next Christmas the plant reopens.", "Next Christmas", JAN_DCT, "2018-12-25"),
+        # a computed holiday and a month-day follow the same rule
+        ("Stores expect crowds after Thanksgiving.", "Thanksgiving", dt.date(2017, 11, 20), "2017-11-23"),
+        ("Stores are busy before Dec. 24.", "Dec. 24", DEC_DCT, "2017-12-24"),
+        ("The vote took place on Dec. 28.", "Dec. 28", DEC_DCT, "2016-12-28"),
+    ],
+)
+def test_holidays_resolve_to_the_occurrence_the_tense_allows(text, expression, dct, value) -> None:
+    assert _value(text, expression, dct) == value

@@ -380,6 +380,11 @@ class _Candidate:
     line: int = -1  # its index in the article's lines
 
 
+_STAMP_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+#: A stamp's date: "May 11, 2010", "19 January, 2010", "03 February 12" (two-digit year).
+_STAMP_DATE = rf"(?:{_STAMP_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_STAMP_MONTH},?\s+(?:\d{{4}}|\d{{2}}))"
+#: A stamp's clock time with its zone: "20:24 UTC", "4:29 pm", "12:13 UK time".
+_STAMP_CLOCK = r"\d{1,2}:\s*\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:GMT|UTC|BST|EDT|EST|ET|CET|UK\s+time|local\s+time)\b)?"
 #: Page stamps in front of a lead line: a Reuters dateline ("BEIRUT | Wed May 11, 2011 4:25 pm EDT BEIRUT
 #: (Reuters) -"), a BBC "21 December 2011 Last updated at 04:27 GMT" header. Their date is the page's,
 #: not an event's: it is no vote and no part of a summary sentence.
@@ -387,6 +392,11 @@ _STAMP = re.compile(
     r"^(?:Credit:.{0,100}?)?[A-Z][A-Za-z .,'-]{1,40}\|\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*\.?\s+\w{3,9}\.?\s+\d{1,2},\s*\d{4}"
     r"\s+\d{1,2}:\s*\d{2}\s*[ap]m\s+[A-Z]{2,4}\s+(?:[A-Z][A-Za-z .,'-]{1,40}\((?:Reuters)\)\s*-+\s*)?"
     r"|^\d{1,2} \w+ \d{4},? Last updated at \d{1,2}:\d{2}\s*(?:GMT|BST|ET)?\s*(?:Help\s+)?"
+    # a post or update stamp: a date with a clock time in front of the text ("May 11, 2010 20:24 UTC",
+    # "Last updated: 19 January, 2010 - 14:10 GMT", "03 February 12 17:03 GMT", "February 1, 2011 at 4:29 pm |",
+    # "12:13 UK time, Thursday, 10 June 2010"); a date alone in front ("June 15, 2010: Obama speaks") is an event's
+    rf"|^(?i:(?:(?:Last\s+)?(?:updated|posted|published)\s*:?\s*)?{_STAMP_DATE}\s*(?:-|at|,)?\s*{_STAMP_CLOCK}\s*(?:\|\s*)?)"
+    rf"|^(?i:{_STAMP_CLOCK},?\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*)?{_STAMP_DATE}\s*(?:\|\s*)?)"
 )
 #: A clock time alone ("04:27 GMT", "7 pm") dates nothing but the page.
 _CLOCK_ONLY = re.compile(r"(?:about |around |at |by )?\d{1,2}(?:[:.]\s*\d{2})?\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|EDT|EST|ET|UTC|CET|local time)?", re.I)
@@ -496,15 +506,34 @@ def _candidates(
     return by_day
 
 
+@functools.lru_cache(maxsize=1)
+def _analyzer():
+    """sklearn's default word analyzer (lower-cased, English stop words dropped), memoized per text: the
+    same lines are fitted for every system and task of a topic and their sentences transformed again."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return functools.lru_cache(maxsize=1 << 18)(TfidfVectorizer(stop_words="english", lowercase=True).build_analyzer())
+
+
+#: The last fitted vectorizers with the articles they were fitted on (the systems of one task share them).
+_VECTORIZERS: list[tuple[tuple, object]] = []
+
+
 def _vectorizer(articles: Sequence[DatedArticle]):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=True, min_df=2, dtype=np.float32)
+    key = tuple(articles)
+    for arts, vec in _VECTORIZERS:  # the same article objects: the same fit
+        if len(arts) == len(key) and all(a is b for a, b in zip(arts, key)):
+            return vec
+    vec = TfidfVectorizer(analyzer=_analyzer(), sublinear_tf=True, min_df=2, dtype=np.float32)
     corpus = [line for a in articles for line in a.lines]
     try:
         vec.fit(corpus)
     except ValueError:  # tiny corpora: every term once
-        vec = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=True, dtype=np.float32).fit(corpus or ["empty"])
+        vec = TfidfVectorizer(analyzer=_analyzer(), sublinear_tf=True, dtype=np.float32).fit(corpus or ["empty"])
+    _VECTORIZERS.insert(0, (key, vec))
+    del _VECTORIZERS[2:]
     return vec
 
 

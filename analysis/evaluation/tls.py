@@ -7,7 +7,8 @@ dates and ``k`` = round(mean sentences per reference date) sentences per date; s
 must contain a topic keyword (``keywords.json``). Scores come from tilse (Martschat & Markert):
 alignment-based ROUGE-1/2 (``align_date_content_costs_many_to_one``; reported as AR1/AR2), the
 ``concat`` and ``agreement`` ROUGE variants, and date P/R/F1. Averages: precision and recall
-are averaged over tasks, then F1 is computed from the averages.
+are averaged over tasks, then F1 is computed from the averages. The perl ROUGE runs once per topic for
+all the pairs tilse asks for (:mod:`.rouge_batch`; same counts as one run per pair).
 
 Three systems run through the same code (:func:`analysis.corpus.story.story`): ``system`` (the default
 :class:`~analysis.corpus.story.StoryOptions`), ``pubcount`` (days ranked by the number of articles
@@ -17,7 +18,7 @@ Folder layout: ``DIR/<topic>/articles.jsonl.gz`` (``id``, ``time``, ``text``, ``
 ``DIR/<topic>/timelines.jsonl`` (one ``[[date, [sentence, ...]], ...]`` per line) and
 ``DIR/<topic>/keywords.json``.
 
-Usage: ``python -m analysis evaluate tls DIR [--out PRED_DIR] [--topics a,b] [--ablation [--match TEXT]]`` prints JSON.
+Usage: ``python -m analysis evaluate tls DIR [--out PRED_DIR] [--topics a,b] [--rouge original|original-per-pair|reimpl] [--workers N] [--ablation [--match TEXT]]`` prints JSON.
 """
 from __future__ import annotations
 
@@ -154,10 +155,31 @@ def predict(articles: list[DatedArticle], task: Task, keywords: list[str], optio
     return {d.date(): [tokenize(x) for x in s.split("\n")] for d, s in zip(tab["date"], tab["summary"])}
 
 
-def _evaluator(rouge: str):
+def _evaluator(rouge: str, workers: int = 1):
+    """tilse's evaluator; with ``"original"`` its perl ROUGE runs batched (:mod:`.rouge_batch`, same counts)."""
     from tilse.evaluation import rouge as trouge
 
-    return trouge.TimelineRougeEvaluator(measures=["rouge_1", "rouge_2"], rouge_computation=rouge)
+    evaluator = trouge.TimelineRougeEvaluator(measures=["rouge_1", "rouge_2"], rouge_computation="reimpl")
+    if rouge == "original":
+        from .rouge_batch import BatchRouge
+
+        evaluator.rouge = BatchRouge(workers=workers)
+    elif rouge == "original-per-pair":  # pyrouge: one perl run per pair (the slow reference path)
+        evaluator = trouge.TimelineRougeEvaluator(measures=["rouge_1", "rouge_2"], rouge_computation="original")
+    return evaluator
+
+
+def prefetch(evaluator, jobs: list[tuple[dict, dict]], *, measures=MEASURES) -> None:
+    """Score at once every ROUGE pair that :func:`score_task` will ask for on ``jobs``
+    (``[(pred, reference)]``), when the evaluator's ROUGE is batched; else nothing."""
+    from .rouge_batch import BatchRouge, requested_pairs
+
+    if not isinstance(evaluator.rouge, BatchRouge):
+        return
+    pairs = []
+    for pred, reference in jobs:
+        pairs += requested_pairs(evaluator, lambda: score_task(pred, reference, evaluator, measures=measures))
+    evaluator.rouge.prefetch(pairs)
 
 
 def score_task(pred: dict[dt.date, list[str]], reference: dict[dt.date, list[str]], evaluator, *,
@@ -227,23 +249,34 @@ def write_timelines(out_dir: Path, topic: str, timelines: list[dict[dt.date, lis
 
 def evaluate(root: str | Path, *, out: str | Path | None = None, topics: list[str] | None = None,
              systems: dict[str, StoryOptions] | None = None, rouge: str = "original",
-             measures=MEASURES, progress: bool = True) -> dict:
-    """Run every system on every task of ``root``; per-task and averaged scores, and timings."""
+             measures=MEASURES, progress: bool = True, workers: int = 2) -> dict:
+    """Run every system on every task of ``root``; per-task and averaged scores, and timings.
+
+    ``workers``: perl ROUGE processes run side by side (``rouge="original"``)."""
     systems = systems or SYSTEMS
-    evaluator = _evaluator(rouge)
+    evaluator = _evaluator(rouge, workers)
     t0 = time.perf_counter()
     per_task: dict[str, list[dict]] = {name: [] for name in systems}
     preds: dict[str, dict[str, list]] = {name: {} for name in systems}
-    t_parse = 0.0
+    t_parse = t_story = t_rouge = 0.0
     for folder in topic_folders(Path(root), topics):
         records, keywords, tasks = read_topic(folder)
         t1 = time.perf_counter()
         arts = dated_articles(records, progress=progress)
         t_parse += time.perf_counter() - t1
+        t1 = time.perf_counter()
+        topic_preds = {(task.index, name): predict(arts, task, keywords, opts) for task in tasks for name, opts in systems.items()}
+        t_story += time.perf_counter() - t1
+        t1 = time.perf_counter()
+        prefetch(evaluator, [(topic_preds[task.index, name], task.reference) for task in tasks for name in systems],
+                 measures=measures)
+        t_rouge += time.perf_counter() - t1
         for task in tasks:
             for name, opts in systems.items():
-                pred = predict(arts, task, keywords, opts)
+                pred = topic_preds[task.index, name]
+                t1 = time.perf_counter()
                 sc = score_task(pred, task.reference, evaluator, measures=measures)
+                t_rouge += time.perf_counter() - t1
                 per_task[name].append({"task": f"{task.topic}/{task.index}", "l": task.n_dates, "k": task.n_sentences,
                                        "n_articles": sum(task.start <= a.published <= task.end for a in arts),
                                        **headline(sc), "scores": sc})
@@ -256,7 +289,8 @@ def evaluate(root: str | Path, *, out: str | Path | None = None, topics: list[st
         "data": str(root), "rouge": rouge, "n_tasks": len(next(iter(per_task.values()))),
         "average": {n: headline(average([t["scores"] for t in ts])) for n, ts in per_task.items()},
         "per_task": {n: [{k: v for k, v in t.items() if k != "scores"} for t in ts] for n, ts in per_task.items()},
-        "seconds": {"articles": round(t_parse, 1), "total": round(time.perf_counter() - t0, 1)},
+        "seconds": {"articles": round(t_parse, 1), "story": round(t_story, 1), "scoring": round(t_rouge, 1),
+                    "total": round(time.perf_counter() - t0, 1)},
     }
     if out:
         for name, by_topic in preds.items():
@@ -271,8 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("root", help="folder of topic folders in the Timeline17 layout")
     ap.add_argument("--out", help="write predicted timelines to OUT/<system>/<topic>/timelines.jsonl")
     ap.add_argument("--topics", help="comma-separated topic folder names (default: all)")
-    ap.add_argument("--rouge", choices=["original", "reimpl"], default="original",
-                    help="tilse ROUGE: the ROUGE-1.5.5 perl script (paper) or tilse's Python re-implementation")
+    ap.add_argument("--rouge", choices=["original", "original-per-pair", "reimpl"], default="original",
+                    help="tilse ROUGE: the ROUGE-1.5.5 perl script (paper; run once for many pairs, same counts), "
+                         "the same run once per pair as tilse/pyrouge do (slow), or tilse's Python re-implementation")
+    ap.add_argument("--workers", type=int, default=2, help="perl ROUGE processes side by side (default 2)")
     ap.add_argument("--ablation", action="store_true", help="also score each design choice switched off or changed")
     ap.add_argument("--match", help="with --ablation: only the design choices whose name contains one of these comma-separated texts")
     ap.add_argument("--align-only", action="store_true",
@@ -287,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             systems[name] = dataclasses.replace(SYSTEMS["system"], **change)
     try:
         result = evaluate(args.root, out=args.out, topics=args.topics.split(",") if args.topics else None,
-                          systems=systems, rouge=args.rouge, progress=not args.quiet,
+                          systems=systems, rouge=args.rouge, progress=not args.quiet, workers=args.workers,
                           measures=MEASURES[-1:] if args.align_only else MEASURES)
     except AnalysisError as err:
         print(f"error: {err}", file=sys.stderr)

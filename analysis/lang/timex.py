@@ -130,9 +130,14 @@ class _Context:
         News convention (HeidelTime): a bare weekday or month is past unless the governing
         verb is future ("will", "going to", "is to", "plans/expects/is scheduled to"...).
         """
+        return 1 if self.tense(start, end) == 1 else -1
+
+    def tense(self, start: int, end: int) -> int | None:
+        """+1 forward (as :meth:`direction`), -1 when the governing verb is past-tense ("fell",
+        "was delayed", "had met"), ``None`` otherwise (present tense, no verb)."""
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is None or not len(span):
-            return -1
+            return None
         before = self.text[max(start - 12, 0):start].lower()
         if re.search(r"(?:\buntil|\btill|as soon as)\s+$", before):
             return 1
@@ -141,7 +146,12 @@ class _Context:
             if tok.pos_ in ("VERB", "AUX") or tok.head is tok:
                 break
             tok = tok.head
-        return 1 if _is_future(tok) else -1
+        if _is_future(tok):
+            return 1
+        if tok.pos_ in ("VERB", "AUX") and (tok.tag_ == "VBD" or any(
+                c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in tok.children)):
+            return -1
+        return None
 
 
 _FUTURE_AUX = {"will", "'ll", "shall", "wo"}
@@ -180,14 +190,10 @@ def _season(d: dt.date) -> str:
     return _SEASON_ORDER[(d.month % 12) // 3]
 
 
-def _resolve_month_day(month: int, day: int, dct: dt.date, direction: int | None) -> dt.date | None:
-    """The year of a month-day: by tense direction, or the closest to the DCT when ``None``."""
-    options = []
-    for year in (dct.year - 1, dct.year, dct.year + 1):
-        try:
-            options.append(dt.date(year, month, day))
-        except ValueError:
-            continue
+def _resolve_annual(on: Callable[[int], dt.date | None], dct: dt.date, direction: int | None) -> dt.date | None:
+    """A yearly day (a month-day, a holiday; ``on(year)`` is its date in ``year``) near the DCT: the
+    nearest occurrence on or before it (``direction`` -1), on or after it (+1), or either (``None``)."""
+    options = [d for d in (on(year) for year in (dct.year - 1, dct.year, dct.year + 1)) if d is not None]
     if not options:
         return None
     if direction == -1:
@@ -197,6 +203,40 @@ def _resolve_month_day(month: int, day: int, dct: dt.date, direction: int | None
         future = [d for d in options if d >= dct]
         return min(future) if future else max(options)
     return min(options, key=lambda d: abs((d - dct).days))
+
+
+def _month_day_on(month: int, day: int) -> Callable[[int], dt.date | None]:
+    def on(year: int) -> dt.date | None:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    return on
+
+
+def _resolve_month_day(month: int, day: int, dct: dt.date, direction: int | None) -> dt.date | None:
+    """The year of a month-day: by tense direction, or the closest to the DCT when ``None``."""
+    return _resolve_annual(_month_day_on(month, day), dct, direction)
+
+
+def _annual_direction(ctx: "_Context", start: int, end: int, rel: str | None) -> int | None:
+    """Which occurrence of a yearly day (a month-day, a holiday) an expression means: "last"/"next"
+    name it; otherwise the tense (:meth:`_Context.tense`): a future verb looks forward, a past-tense
+    verb back, and anything else ("before Christmas", "on Dec. 3 the vote") takes the nearest. A past
+    event "before"/"ahead of" the day ("shoppers rushed out before Christmas") or a future one
+    "after"/"since" it says nothing of which side of the DCT the day is on: the nearest too."""
+    rel = (rel or "").lower()
+    if rel in ("last", "past", "previous"):
+        return -1
+    if rel in ("next", "coming"):
+        return 1
+    tense = ctx.tense(start, end)
+    before = ctx.text[max(start - 12, 0):start].lower()
+    if tense == -1 and re.search(r"\b(?:before|ahead of|by|until|till)\s+$", before):
+        return None
+    if tense == 1 and re.search(r"\b(?:after|since)\s+$", before):
+        return None
+    return tense
 
 
 def _resolve_weekday(weekday: int, dct: dt.date, direction: int, strict: bool = False) -> dt.date:
@@ -341,8 +381,7 @@ def _month_day(
             return None
     if ctx.dct is None:
         return _Norm("DATE", f"XXXX-{month:02d}-{day:02d}", "unresolved")
-    direction = {"last": -1, "next": 1}.get((rel or "").lower()) or ctx.direction(start, end)
-    date = _resolve_month_day(month, day, ctx.dct, direction if direction == 1 else None)
+    date = _resolve_month_day(month, day, ctx.dct, _annual_direction(ctx, start, end, rel))
     return _Norm("DATE", date.isoformat(), "dct") if date else None
 
 
@@ -637,12 +676,8 @@ def _h_holiday(m: re.Match, ctx: _Context) -> _Norm | None:
         return None
     if year:
         return _Norm("DATE", _holiday_date(name, year).isoformat(), "absolute")
-    direction = ctx.direction(m.start(), m.end())
-    dates = [_holiday_date(name, y) for y in (ctx.dct.year - 1, ctx.dct.year, ctx.dct.year + 1)]
-    if direction > 0:
-        date = min(d for d in dates if d >= ctx.dct)
-    else:
-        date = max(d for d in dates if d <= ctx.dct)
+    # the nearest occurrence the tense allows, as a month-day ("before Christmas" written on Dec. 20: this one)
+    date = _resolve_annual(functools.partial(_holiday_date, name), ctx.dct, _annual_direction(ctx, m.start(), m.end(), m["rel"]))
     return _Norm("DATE", date.isoformat(), "dct")
 
 
@@ -827,7 +862,7 @@ _RULES: list[tuple[re.Pattern, Handler]] = [
     _rule(r"the\s+near\s+future|the\s+(?:future|present|past)|these\s+days|now|currently|nowadays|recently|previously"
           r"|formerly|lately|(?<!as\s)soon|(?<=\bat\s)the\s+moment|current(?!\s+(?:year|month|week|quarter))", _h_ref),
     _rule(rf"(?P<clock>{CLOCK}){TZ}?(?:,?\s+(?:(?P<wd>{WEEKDAY})|(?P<deictic>today|yesterday|tomorrow|tonight)|(?P<month>{MONTH})\s*(?P<day>{DAY})))?", _h_clock),
-    _rule(r"(?P<name>(?-i:Christmas(?:\s+(?:Day|Eve))?|New\s+Year(?:'|’)s\s+(?:Day|Eve)|Halloween|Valentine(?:'|’)s\s+Day"
+    _rule(r"(?:(?P<rel>(?-i:[Ll]ast|[Tt]his|[Nn]ext))\s+)?(?P<name>(?-i:Christmas(?:\s+(?:Day|Eve))?|New\s+Year(?:'|’)s\s+(?:Day|Eve)|Halloween|Valentine(?:'|’)s\s+Day"
           rf"|Independence\s+Day|Thanksgiving(?:\s+Day)?|Election\s+Day))(?:\s+(?P<year>{YEAR}))?", _h_holiday),
     _rule(r"(?:the\s+(?:end|beginning|start|middle|rest|remainder)\s+of|(?:earlier|later)\s+in)\s+the\s+(?P<unit>year|month|week|decade|century)", _h_dct_year),
     _rule(r"the\s+(?:(?P<ago>comparable\s+year-(?:ago|earlier)|year-(?:ago|earlier))\s+|(?:latest|most\s+recent|just-ended|fiscal)\s+)?quarter"
