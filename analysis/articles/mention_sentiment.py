@@ -87,7 +87,7 @@ class PieceEncoder:
         tok.no_padding()
         self.tok = tok
         self.cls, self.sep, self.open, self.close = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[unused0]", "[unused1]"))
-        self.side = min(side, context_tokens) if context_tokens else side
+        self.side = side if context_tokens is None else max(0, min(side, context_tokens))
         self.target = target
 
     def encode_all(self, items: Sequence[Item]) -> list[tuple[list[int], int]]:
