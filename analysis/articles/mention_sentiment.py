@@ -32,6 +32,11 @@ smaller batches (no faster; int8 activations are quantized per batch, so F1 move
 .005 with the batch size), deduplicating (sentence, target) items (13 of 7,922 repeat). One
 encoder pass for several targets of a sentence is not possible with this model: the target
 markers are part of the input every layer sees.
+
+Cost: a corpus run with the table takes 1.6x the CPU of the same run without it (100 AllSides
+articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``:
+1.60 and 1.61; 2.59 before the three changes above; the targeted stage went from about 44 s to
+20 s of CPU), still above the issue's 1.5x.
 """
 from __future__ import annotations
 
