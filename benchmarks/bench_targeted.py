@@ -1,6 +1,6 @@
 """Targeted sentiment for corpus scale: float MiniLM vs the fast variants, side by side.
 
-Usage: ``python benchmarks/bench_targeted.py [--threads 1] [--limit N]``
+Usage: ``python benchmarks/bench_targeted.py [--threads 1] [--limit N] [--context 16]``
 
 On NewsMTSC ``devtest_rw.jsonl`` (all 1,146 targets unless ``--limit``) prints per backend:
 macro-F1, accuracy, label agreement with the float MiniLM, items per second (one call over all
@@ -8,7 +8,10 @@ items, after a warm-up on 64 items), and the speed-up over the float model. Thre
 intra-op threads (corpus workers use 1). Backends: ``minilm`` (float, the committed model as
 ``python -m analysis evaluate sentiment`` runs it), ``minilm-fast`` (batched tokenization only),
 ``minilm-int8`` (+ torch int8 dynamic quantization), ``onnx-int8`` (ONNX Runtime, int8
-per-channel weights: what corpus runs use), ``lexical``.
+per-channel weights, the model's full 60-piece context window), ``onnx-int8-ctxN`` (the same
+with at most ``--context`` word-pieces of context on each side: what corpus runs use,
+``mention_sentiment.CONTEXT_TOKENS``), ``minilm-ctxN`` (float torch with that cap, for
+reference), ``lexical``.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import time
 import numpy as np
 
 from analysis.config import DATA_DIR
-from analysis.articles.mention_sentiment import FastMiniLM, OnnxMiniLM
+from analysis.articles.mention_sentiment import CONTEXT_TOKENS, FastMiniLM, OnnxMiniLM
 from analysis.articles.targeted import LEXICAL_ARTIFACT, MINILM_ARTIFACT, load_newsmtsc, load_targeted_model, macro_f1
 
 
@@ -28,6 +31,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--context", type=int, default=CONTEXT_TOKENS,
+                        help="context cap (word-pieces per side) of the -ctx rows; default: the corpus runs' cap")
     args = parser.parse_args()
     import torch
 
@@ -45,7 +50,9 @@ def main() -> int:
         "minilm": base,
         "minilm-fast": FastMiniLM(base, quantize=False),
         "minilm-int8": FastMiniLM(base, quantize=True),
-        "onnx-int8": OnnxMiniLM(base, threads=args.threads),
+        "onnx-int8": OnnxMiniLM(threads=args.threads),
+        f"onnx-int8-ctx{args.context}": OnnxMiniLM(threads=args.threads, context_tokens=args.context),
+        f"minilm-ctx{args.context}": FastMiniLM(base, quantize=False, context_tokens=args.context),
         "lexical": load_targeted_model(LEXICAL_ARTIFACT),
     }
     rows, ref = {}, None

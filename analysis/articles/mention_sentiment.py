@@ -8,11 +8,35 @@ batch run. The result is the corpus table ``mention_sentiment`` (:data:`COLUMNS`
 The model is :class:`OnnxMiniLM`: the committed MiniLM artifact exported to ONNX once (cached
 under ``.cache/analysis/targeted/``, built from the installed weights: nothing is downloaded),
 its weights quantized to int8 per output channel by ``onnxruntime.quantization`` and run by
-ONNX Runtime on one thread, the three text pieces of all targets tokenized in one call of
-the fast tokenizer, items sorted by length. On NewsMTSC devtest_rw it scores macro-F1 .783
-(float torch: .777) at 2.4x the speed. torch's own int8 dynamic quantization was 2.6x faster
-but lost .02 F1 (.755 per tensor, .759 per channel), so it is not used. Without the MiniLM
-extra the lexical model scores. ``benchmarks/bench_targeted.py`` measures all of them.
+ONNX Runtime on one thread, items sorted by length. torch's own int8 dynamic quantization lost
+.02 F1 (.755 per tensor, .759 per channel), so it is not used. Without the MiniLM extra the
+lexical model scores. ``benchmarks/bench_targeted.py`` measures all of them.
+
+What makes it cheap enough for corpus runs (each measured; figures from
+``benchmarks/bench_targeted.py --threads 1`` on NewsMTSC devtest_rw, 1,146 targets, and
+``benchmarks/bench_portrayal_cpu.py`` / ``bench_portrayal_cost.py`` on 100 AllSides articles,
+7,922 targets):
+
+* a worker loads only the ONNX file and the tokenizer (``tokenizers``, :class:`PieceEncoder`:
+  the same ids as the float model's encoder, the three text pieces of all targets in one
+  batched call): 0.1 s instead of about 3 s (transformers import, torch weights) per process;
+* the exported graph runs the last layer only at the two rows the head reads ([CLS] and the
+  target marker; :func:`_layer`): about 15 % less work, same float outputs;
+* at most :data:`CONTEXT_TOKENS` (16) word-pieces of context on each side of the target in
+  corpus runs (the model's window is 60): 30 % fewer tokens on AllSides (mean 27 instead of
+  38 per target), macro-F1 .775 (int8) and .769 (float torch at the same cap) against .777
+  for the float model with its full window; the int8 model with the full window scores .782.
+
+Tried and left out: ONNX Runtime's BERT operator fusion (slower with int8 weights, .763 F1),
+smaller batches (no faster; int8 activations are quantized per batch, so F1 moves by about
+.005 with the batch size), deduplicating (sentence, target) items (13 of 7,922 repeat). One
+encoder pass for several targets of a sentence is not possible with this model: the target
+markers are part of the input every layer sees.
+
+Cost: a corpus run with the table takes 1.6x the CPU of the same run without it (100 AllSides
+articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``:
+1.60 and 1.61; 2.59 before the three changes above; the targeted stage went from about 44 s to
+20 s of CPU), still above the issue's 1.5x.
 """
 from __future__ import annotations
 
@@ -42,6 +66,57 @@ def mention_sentiment_schema():
     return MENTION_SENTIMENT.arrow_schema()
 
 
+#: Word-pieces of left and of right context the corpus backend gives the model around each
+#: target (the model was trained with up to 60). Most news sentences are longer than NewsMTSC's
+#: and MiniLM's cost grows with length; at 16 the corpus run scores about 30 % fewer tokens.
+#: NewsMTSC devtest_rw macro-F1 at 16: see the module docstring (``benchmarks/bench_targeted.py``).
+CONTEXT_TOKENS = 16
+
+
+class PieceEncoder:
+    """Token ids ``[CLS] left [unused0] target [unused1] right [SEP]`` of many items at once.
+
+    The same ids as :class:`analysis.articles.targeted._Encoder` (the MiniLM tokenizer's
+    ``tokenizer.json`` run by the ``tokenizers`` library, without transformers or the torch
+    weights, so a corpus worker loads it in a fraction of a second): the left context,
+    target and right context of all items are tokenized in one batched call (each distinct
+    string once), then cut to the window.
+
+    Args:
+        side: word-pieces of context the model takes on each side (its training window).
+        target: word-pieces of the target kept.
+        context_tokens: a tighter cap on each side's context (None: ``side``).
+    """
+
+    def __init__(self, *, side: int, target: int, context_tokens: int | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        from .targeted import _minilm_dir
+
+        tok = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
+        tok.no_truncation()  # the file asks for 128 tokens padded; the window is cut here instead
+        tok.no_padding()
+        self.tok = tok
+        self.cls, self.sep, self.open, self.close = (tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[unused0]", "[unused1]"))
+        self.side = side if context_tokens is None else max(0, min(side, context_tokens))
+        self.target = target
+
+    def encode_all(self, items: Sequence[Item]) -> list[tuple[list[int], int]]:
+        """Per item: token ids and the position of the opening marker."""
+        pieces: dict[str, int] = {}
+        for sentence, start, end in (item[:3] for item in items):
+            for text in (sentence[:start], sentence[start:end], sentence[end:]):
+                pieces.setdefault(text, len(pieces))
+        ids = [e.ids for e in self.tok.encode_batch(list(pieces), add_special_tokens=False)] if pieces else []
+        out = []
+        for sentence, start, end in (item[:3] for item in items):
+            left = ids[pieces[sentence[:start]]][-self.side:] if start and self.side else []
+            target = ids[pieces[sentence[start:end]]][: self.target]
+            right = ids[pieces[sentence[end:]]][: self.side]
+            out.append(([self.cls, *left, self.open, *target, self.close, *right, self.sep], len(left) + 1))
+        return out
+
+
 class FastMiniLM(TargetedSentimentModel):
     """The MiniLM targeted model made cheaper for corpus scale (same inputs, same labels mostly).
 
@@ -55,36 +130,24 @@ class FastMiniLM(TargetedSentimentModel):
         quantize: int8 dynamic quantization of the linear layers.
         batch_size: items per forward pass.
         threads: torch intra-op threads while predicting (None: leave as is). Corpus workers use 1.
+        context_tokens: at most this many word-pieces of left and of right context around the
+            target (None: the model's own window, 60). See :data:`CONTEXT_TOKENS`.
     """
 
     def __init__(self, base: MiniLMTargetedModel, *, quantize: bool = True, batch_size: int = 64,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, context_tokens: int | None = None) -> None:
         import torch
 
         net = base.net
         if quantize:
             net = torch.ao.quantization.quantize_dynamic(copy.deepcopy(net), {torch.nn.Linear}, dtype=torch.qint8)
         self.net = net.eval()
-        self.encode = base.encode
+        self.encode = PieceEncoder(side=base.encode.side, target=base.encode.target, context_tokens=context_tokens)
         self.batch_size = batch_size
         self.threads = threads
 
     def _encode_all(self, items: Sequence[Item]) -> list[tuple[list[int], int]]:
-        enc = self.encode
-        pieces: dict[str, int] = {}
-        for sentence, start, end in (item[:3] for item in items):
-            for piece in (sentence[:start], sentence[start:end], sentence[end:]):
-                pieces.setdefault(piece, len(pieces))
-        texts = list(pieces)
-        ids = enc.tok(texts, add_special_tokens=False, verbose=False)["input_ids"] if texts else []
-        out = []
-        for sentence, start, end in (item[:3] for item in items):
-            left = ids[pieces[sentence[:start]]][-enc.side:] if start else []
-            target = ids[pieces[sentence[start:end]]][: enc.target]
-            right = ids[pieces[sentence[end:]]][: enc.side]
-            seq = [enc.tok.cls_token_id, *left, enc.open, *target, enc.close, *right, enc.tok.sep_token_id]
-            out.append((seq, len(left) + 1))
-        return out
+        return self.encode.encode_all(items)
 
     def predict_proba(self, items: Sequence[Item]) -> np.ndarray:
         import torch
@@ -108,8 +171,33 @@ class FastMiniLM(TargetedSentimentModel):
         return proba
 
 
+def _layer(layer, hidden, bias, queries=None):
+    """One BERT encoder layer (eval mode) with its output computed only for ``queries``
+    (rows of ``hidden``; default: all): keys and values still come from every token."""
+    import torch
+
+    att = layer.attention.self
+    b, t, h = hidden.shape
+    heads = att.num_attention_heads
+    q_in = hidden if queries is None else queries
+    n = q_in.shape[1]
+    q = att.query(q_in).view(b, n, heads, h // heads).transpose(1, 2)
+    k = att.key(hidden).view(b, t, heads, h // heads).transpose(1, 2)
+    v = att.value(hidden).view(b, t, heads, h // heads).transpose(1, 2)
+    scores = torch.matmul(q, k.transpose(-1, -2)) / (h // heads) ** 0.5 + bias
+    ctx = torch.matmul(torch.softmax(scores, dim=-1), v).transpose(1, 2).reshape(b, n, h)
+    a = layer.attention.output.LayerNorm(layer.attention.output.dense(ctx) + q_in)
+    return layer.output.LayerNorm(layer.output.dense(layer.intermediate(a)) + a)
+
+
 class _Export:
-    """The MiniLM network as ONNX can trace it (target marker picked with ``gather``)."""
+    """The MiniLM network as ONNX can trace it, its last layer computed only where the head reads.
+
+    The head reads the last layer at two positions, [CLS] and the opening marker; so the last
+    layer's attention output and feed-forward run for those two rows only (keys and values
+    from every token), about a sixth of the model's work saved with the same result (float
+    outputs equal to the torch network's to 1e-5; ``tests/test_mention_sentiment.py``).
+    """
 
     @staticmethod
     def module(net):
@@ -121,9 +209,15 @@ class _Export:
                 self.net = net
 
             def forward(self, ids, mask, marker):
-                hidden = self.net.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+                bert = self.net.bert
+                hidden = bert.embeddings(input_ids=ids)
+                bias = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * -1e9
+                layers = bert.encoder.layer
+                for layer in layers[:-1]:
+                    hidden = _layer(layer, hidden, bias)
                 idx = marker.view(-1, 1, 1).expand(-1, 1, hidden.size(-1))
-                return self.net.head(torch.cat([hidden[:, 0], hidden.gather(1, idx).squeeze(1)], dim=-1))
+                out = _layer(layers[-1], hidden, bias, torch.cat([hidden[:, :1], hidden.gather(1, idx)], dim=1))
+                return self.net.head(torch.cat([out[:, 0], out[:, 1]], dim=-1))
 
         return Export().eval()
 
@@ -133,6 +227,8 @@ def onnx_artifact() -> Path:
 
     The file name carries a hash of the artifact and the onnxruntime version, so a retrained
     model or another runtime gets its own file. Written atomically (two workers may race).
+    The model carries the encoder's window (``max_side_tokens``, ``max_target_tokens``) as
+    metadata, so workers need neither torch weights nor transformers to use it.
     """
     import hashlib
 
@@ -142,7 +238,7 @@ def onnx_artifact() -> Path:
     from .targeted import MINILM_ARTIFACT
 
     digest = hashlib.sha256(MINILM_ARTIFACT.read_bytes()).hexdigest()[:16]
-    out = cache_dir() / "targeted" / f"minilm-{digest}-ort{onnxruntime.__version__}.int8.onnx"
+    out = cache_dir() / "targeted" / f"minilm-{digest}-ort{onnxruntime.__version__}.{_EXPORT_LAYOUT}.int8.onnx"
     if out.is_file():
         return out
     from ..lang.onnx_int8 import export_int8
@@ -152,42 +248,66 @@ def onnx_artifact() -> Path:
     sample = _pad([base.encode(("Smith praised the plan.", 0, 5)), base.encode(("It was a bad week for Jones.", 23, 28))])
     return export_int8(_Export.module(base.net.eval()), sample, out, input_names=["ids", "mask", "marker"],
                        dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "marker": {0: "b"},
-                                     "logits": {0: "b"}})
+                                     "logits": {0: "b"}},
+                       metadata={"max_side_tokens": str(base.encode.side), "max_target_tokens": str(base.encode.target)})
+
+
+#: Tag of the exported graph in its file name (``heads2``: last layer at [CLS] and the marker only).
+_EXPORT_LAYOUT = "heads2"
 
 
 class OnnxMiniLM(FastMiniLM):
     """The MiniLM targeted model as int8 ONNX (:func:`onnx_artifact`) on ONNX Runtime.
 
+    Needs only onnxruntime and ``tokenizers`` in the process (the torch weights are read once,
+    when the ONNX file is built).
+
     Args:
-        base: the loaded float model (its tokenizer is used).
+        base: unused (kept for callers that pass the loaded float model).
+        batch_size: items per run, in length order.
         threads: ONNX Runtime intra-op threads (corpus workers: 1).
+        context_tokens: cap on each side's context in word-pieces (None: the model's 60);
+            corpus runs use :data:`CONTEXT_TOKENS`.
     """
 
-    def __init__(self, base: MiniLMTargetedModel, *, batch_size: int = 64, threads: int | None = 1) -> None:
+    def __init__(self, base: MiniLMTargetedModel | None = None, *, batch_size: int = 64, threads: int | None = 1,
+                 context_tokens: int | None = None) -> None:
         import onnxruntime as ort
 
-        self.encode = base.encode
         self.batch_size = batch_size
         self.threads = threads
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or 0
         options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(onnx_artifact()), options, providers=["CPUExecutionProvider"])
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.encode = PieceEncoder(side=int(meta["max_side_tokens"]), target=int(meta["max_target_tokens"]),
+                                   context_tokens=context_tokens)
 
     def predict_proba(self, items: Sequence[Item]) -> np.ndarray:
-        from .targeted import _pad
-
         encoded = self._encode_all(items)
         order = np.argsort([len(ids) for ids, _ in encoded], kind="stable")
         proba = np.zeros((len(items), len(LABELS)))
         for i in range(0, len(order), self.batch_size):
             rows = order[i: i + self.batch_size]
-            ids, mask, marker = _pad([encoded[r] for r in rows])
-            logits = self.session.run(None, {"ids": ids.numpy(), "mask": mask.numpy(), "marker": marker.numpy()})[0]
+            logits = self.session.run(None, _pad_numpy([encoded[r] for r in rows]))[0]
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             proba[rows] = e / e.sum(axis=1, keepdims=True)
         return proba
+
+
+def _pad_numpy(encoded: list[tuple[list[int], int]]) -> dict[str, np.ndarray]:
+    """The ONNX inputs ``ids``, ``mask``, ``marker`` of a batch, right-padded with 0 (as ``targeted._pad``)."""
+    width = max(len(ids) for ids, _ in encoded)
+    ids = np.zeros((len(encoded), width), dtype=np.int64)
+    mask = np.zeros((len(encoded), width), dtype=np.int64)
+    for row, (seq, _) in enumerate(encoded):
+        ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1
+    return {"ids": ids, "mask": mask, "marker": np.array([m for _, m in encoded], dtype=np.int64)}
 
 
 def onnx_available() -> bool:
@@ -197,7 +317,8 @@ def onnx_available() -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def load_mention_model(backend: str | None = None, *, threads: int | None = None) -> TargetedSentimentModel:
+def load_mention_model(backend: str | None = None, *, threads: int | None = None,
+                       context_tokens: int | None = None) -> TargetedSentimentModel:
     """The targeted model corpus runs use (loaded once per process).
 
     Args:
@@ -205,6 +326,8 @@ def load_mention_model(backend: str | None = None, *, threads: int | None = None
             ``$ANALYSIS_TARGETED`` or :data:`DEFAULT_BACKEND`; ``onnx-int8`` falls back to
             ``minilm`` without onnxruntime, the MiniLM ones to ``lexical`` without the extra.
         threads: torch threads while predicting (MiniLM backends).
+        context_tokens: cap on the word-pieces of context on each side of the target (MiniLM
+            backends; None: the model's window). :class:`MentionTargets` passes :data:`CONTEXT_TOKENS`.
     """
     from .targeted import LEXICAL_ARTIFACT, MINILM_ARTIFACT
 
@@ -219,21 +342,23 @@ def load_mention_model(backend: str | None = None, *, threads: int | None = None
         backend = "lexical"
     if backend == "lexical":
         return load_targeted_model(LEXICAL_ARTIFACT)
-    base = load_targeted_model(MINILM_ARTIFACT)
     if backend == "onnx-int8":
-        return OnnxMiniLM(base, threads=threads)
-    return FastMiniLM(base, quantize=backend == "minilm-int8", threads=threads)
+        return OnnxMiniLM(threads=threads, context_tokens=context_tokens)
+    return FastMiniLM(load_targeted_model(MINILM_ARTIFACT), quantize=backend == "minilm-int8", threads=threads,
+                      context_tokens=context_tokens)
 
 
 class MentionTargets:
     """Collects the (entity x sentence) targets of a partition's articles, then scores them at once.
 
     One row per entity per sentence: the entity's first mention in the sentence is the target.
-    Mentions outside any sentence (``sent_index`` < 0) are skipped.
+    Mentions outside any sentence (``sent_index`` < 0) are skipped. The MiniLM backends see at
+    most ``context_tokens`` word-pieces on each side of the target (:data:`CONTEXT_TOKENS`).
     """
 
-    def __init__(self, *, backend: str | None = None, threads: int | None = 1) -> None:
-        self.backend, self.threads = backend, threads
+    def __init__(self, *, backend: str | None = None, threads: int | None = 1,
+                 context_tokens: int | None = CONTEXT_TOKENS) -> None:
+        self.backend, self.threads, self.context_tokens = backend, threads, context_tokens
         self.rows: dict[str, list] = {c: [] for c in COLUMNS if c not in ("label", "score")}
         self.items: list[Item] = []
 
@@ -264,7 +389,8 @@ class MentionTargets:
         """The ``mention_sentiment`` columns (:data:`COLUMNS`) for every target added."""
         cols = {c: list(v) for c, v in self.rows.items()}
         if self.items:
-            proba = load_mention_model(self.backend, threads=self.threads).predict_proba(self.items)
+            model = load_mention_model(self.backend, threads=self.threads, context_tokens=self.context_tokens)
+            proba = model.predict_proba(self.items)
             cols["label"] = [LABELS[i] for i in proba.argmax(axis=1)]
             cols["score"] = (proba[:, 2] - proba[:, 0]).tolist()
         else:

@@ -9,10 +9,13 @@ import os
 from pathlib import Path
 
 
-def export_int8(net, sample: tuple, out: Path, *, input_names: list[str], dynamic_axes: dict) -> Path:
+def export_int8(net, sample: tuple, out: Path, *, input_names: list[str], dynamic_axes: dict,
+                metadata: dict[str, str] | None = None) -> Path:
     """Export ``net`` (a ``torch.nn.Module`` taking ``sample``) to ONNX (opset 17, output
     ``logits``), quantize it dynamically to int8 (per channel) with ONNX Runtime, and write it
-    to ``out`` atomically (two workers may race; the file appears whole or not at all)."""
+    to ``out`` atomically (two workers may race; the file appears whole or not at all).
+    ``metadata``: key/value strings stored in the model (ONNX Runtime reads them back with
+    ``session.get_modelmeta().custom_metadata_map``)."""
     import logging
     import tempfile
     import warnings
@@ -33,5 +36,11 @@ def export_int8(net, sample: tuple, out: Path, *, input_names: list[str], dynami
             quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
         finally:
             logging.getLogger().setLevel(level)
+        if metadata:
+            import onnx
+
+            model = onnx.load(str(int8))
+            onnx.helper.set_model_props(model, metadata)
+            onnx.save(model, str(int8))
         os.replace(int8, out)
     return out
