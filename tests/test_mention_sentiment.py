@@ -42,6 +42,27 @@ def test_one_row_per_entity_and_sentence_with_quote_and_speaker():
     assert quoted["label"] == "negative"  # "ruined everything"
 
 
+def test_an_articles_scores_do_not_depend_on_the_articles_beside_it():
+    """The int8 model quantizes activations per batch: scored in one batch with a long other
+    article (other scale, other padding), an article's scores moved. They are scored per article."""
+    from analysis.articles.mention_sentiment import onnx_available
+
+    if not onnx_available():
+        pytest.skip("the onnx-int8 backend needs the minilm extra")
+    alone = MentionTargets(backend="onnx-int8")
+    alone.add("a1", TEXT, *_columns())
+    other = ("Markets\n\n" + "Acme Corp shares collapsed after a brutal, humiliating and long-feared profit warning. " * 3).strip()
+    beside = MentionTargets(backend="onnx-int8")
+    beside.add("a0", other, {"start": [0, 9], "end": [7, len(other)]},
+               {"start": [9], "end": [18], "entity": ["Acme Corp"], "entity_label": ["ORG"], "sent_index": [1]},
+               {"start": [], "end": [], "speaker": []})
+    beside.add("a1", TEXT, *_columns())
+    a, b = pd.DataFrame(alone.score()), pd.DataFrame(beside.score())
+    b = b[b["article_id"] == "a1"].reset_index(drop=True)
+    assert len(a) == 4
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
 def test_backends_are_named_and_checked():
     from analysis.errors import ParameterError
 

@@ -349,7 +349,7 @@ def load_mention_model(backend: str | None = None, *, threads: int | None = None
 
 
 class MentionTargets:
-    """Collects the (entity x sentence) targets of a partition's articles, then scores them at once.
+    """Collects the (entity x sentence) targets of a partition's articles, then scores them article by article.
 
     One row per entity per sentence: the entity's first mention in the sentence is the target.
     Mentions outside any sentence (``sent_index`` < 0) are skipped. The MiniLM backends see at
@@ -390,7 +390,14 @@ class MentionTargets:
         cols = {c: list(v) for c, v in self.rows.items()}
         if self.items:
             model = load_mention_model(self.backend, threads=self.threads, context_tokens=self.context_tokens)
-            proba = model.predict_proba(self.items)
+            # One article's targets per call. The int8 model quantizes its activations with one
+            # scale per batch, so a target's score moved (up to .03) with the other articles
+            # batched beside it: an incremental run, whose partitions differ from a fresh run's,
+            # gave other scores. Per article, a score depends only on the article.
+            ids = self.rows["article_id"]
+            cuts = [i for i in range(1, len(ids)) if ids[i] != ids[i - 1]]
+            proba = np.concatenate([model.predict_proba(self.items[a:b])
+                                    for a, b in zip([0, *cuts], [*cuts, len(ids)])])
             cols["label"] = [LABELS[i] for i in proba.argmax(axis=1)]
             cols["score"] = (proba[:, 2] - proba[:, 0]).tolist()
         else:
