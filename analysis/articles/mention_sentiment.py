@@ -2,8 +2,8 @@
 
 The corpus runner (:func:`analysis.corpus.analyse_partition`) hands each article's per-article
 results (sentence, mention and quote columns: no second parse) to a :class:`MentionTargets`;
-once per partition all targets go through the targeted-sentiment model in one length-sorted
-batch run. The result is the corpus table ``mention_sentiment`` (:data:`COLUMNS`).
+once per partition its targets go through the targeted-sentiment model article by article,
+each article's in length order, :data:`CORPUS_BATCH` per run. The result is the corpus table ``mention_sentiment`` (:data:`COLUMNS`).
 
 The model is :class:`OnnxMiniLM`: the committed MiniLM artifact exported to ONNX once (cached
 under ``.cache/analysis/targeted/``, built from the installed weights: nothing is downloaded),
@@ -33,10 +33,11 @@ smaller batches (no faster; int8 activations are quantized per batch, so F1 move
 encoder pass for several targets of a sentence is not possible with this model: the target
 markers are part of the input every layer sees.
 
-Cost: a corpus run with the table takes 1.6x the CPU of the same run without it (100 AllSides
-articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``:
-1.60 and 1.61; 2.59 before the three changes above; the targeted stage went from about 44 s to
-20 s of CPU), still above the issue's 1.5x.
+Cost: a corpus run with the table takes about 1.7x the CPU of the same run without it (100
+AllSides articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``:
+1.72 with the targets scored article by article; 1.60 and 1.61 when a partition's targets were
+batched together, which made an article's scores depend on its partition; 2.59 before the three
+changes above), still above the issue's 1.5x.
 """
 from __future__ import annotations
 
@@ -316,6 +317,14 @@ def onnx_available() -> bool:
     return minilm_available() and all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
 
 
+#: Items per ONNX run in corpus runs (each article's targets in length order). Small batches pad
+#: little within one article; an article's scores depend only on the article (see
+#: :meth:`MentionTargets.score`). NewsMTSC devtest_rw macro-F1 of the int8 model moves with the
+#: batching (one activation scale per batch): .762-.775 over batch 1-64 and groups of 40/79 items,
+#: .7735 at 16 over the whole set (``/tmp`` script; ``benchmarks/bench_targeted.py`` uses 64: .7746).
+CORPUS_BATCH = 16
+
+
 @functools.lru_cache(maxsize=4)
 def load_mention_model(backend: str | None = None, *, threads: int | None = None,
                        context_tokens: int | None = None) -> TargetedSentimentModel:
@@ -343,7 +352,7 @@ def load_mention_model(backend: str | None = None, *, threads: int | None = None
     if backend == "lexical":
         return load_targeted_model(LEXICAL_ARTIFACT)
     if backend == "onnx-int8":
-        return OnnxMiniLM(threads=threads, context_tokens=context_tokens)
+        return OnnxMiniLM(threads=threads, context_tokens=context_tokens, batch_size=CORPUS_BATCH)
     return FastMiniLM(load_targeted_model(MINILM_ARTIFACT), quantize=backend == "minilm-int8", threads=threads,
                       context_tokens=context_tokens)
 
