@@ -321,7 +321,7 @@ def onnx_available() -> bool:
 #: little within one article; an article's scores depend only on the article (see
 #: :meth:`MentionTargets.score`). NewsMTSC devtest_rw macro-F1 of the int8 model moves with the
 #: batching (one activation scale per batch): .762-.775 over batch 1-64 and groups of 40/79 items,
-#: .7735 at 16 over the whole set (``/tmp`` script; ``benchmarks/bench_targeted.py`` uses 64: .7746).
+#: .7735 at 16 over the whole set (``benchmarks/bench_targeted_batching.py``; ``bench_targeted.py`` uses 64: .7746).
 CORPUS_BATCH = 16
 
 
