@@ -135,6 +135,17 @@ def settings_digest(settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps({"format": FORMAT, **settings}, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def library_versions(names: Iterable[str]) -> list[str]:
+    """``name==version`` of each installed distribution, ``name=absent`` for one that is not."""
+    out = []
+    for name in names:
+        try:
+            out.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            out.append(f"{name}=absent")
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def model_identity() -> str:
     """The spaCy model ``package==version (lang_name)``, the sha256 of each file of
@@ -159,12 +170,7 @@ def model_identity() -> str:
         if f.is_file():
             with open(f, "rb") as fh:
                 weights.append(f"{f.name}:{hashlib.file_digest(fh, 'sha256').hexdigest()[:16]}")
-    libs = []
-    for lib in LIBRARIES:
-        try:
-            libs.append(f"{lib}=={importlib.metadata.version(lib)}")
-        except importlib.metadata.PackageNotFoundError:
-            libs.append(f"{lib}=absent")
+    libs = library_versions(LIBRARIES)
     # the name tagger and the targeted model's backend can be chosen by the environment
     # (analysis.lang.nlp, analysis.articles.mention_sentiment; `corpus --tagger minilm` sets the first)
     backend = " ".join(f"{k}={os.environ.get(k, '')}" for k in ("ANALYSIS_TAGGER", "ANALYSIS_TARGETED"))

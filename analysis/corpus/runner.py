@@ -362,17 +362,9 @@ def passes_key() -> str:
     """What the corpus-level passes' results depend on besides the tables: the sources of
     :mod:`analysis.corpus.identity` (and what it imports from the package) and the versions of
     :data:`PASS_LIBRARIES`. A change makes the next run rebuild its tables even if no article changed."""
-    import importlib.metadata
+    from .kept import code_digest, library_versions
 
-    from .kept import code_digest
-
-    libs = []
-    for lib in PASS_LIBRARIES:
-        try:
-            libs.append(f"{lib}=={importlib.metadata.version(lib)}")
-        except importlib.metadata.PackageNotFoundError:
-            libs.append(f"{lib}=absent")
-    return code_digest.__wrapped__(("analysis.corpus.identity",)) + " " + " ".join(libs)
+    return code_digest.__wrapped__(("analysis.corpus.identity",)) + " " + " ".join(library_versions(PASS_LIBRARIES))
 
 
 def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | None, n_workers: int, progress: bool,
