@@ -30,12 +30,19 @@ def export_int8(net, sample: tuple, out: Path, *, input_names: list[str], dynami
             warnings.simplefilter("ignore")
             torch.onnx.export(net, sample, str(fp32), input_names=input_names, output_names=["logits"],
                               opset_version=17, dynamo=False, dynamic_axes=dynamic_axes)
-        level = logging.getLogger().level
-        logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing" advice on every call
+        # ONNX Runtime gives its "consider pre-processing" advice on every call through the root
+        # logger (``logging.warning``): that also installs a stderr handler on the root logger when
+        # it has none, after which every library's INFO records (Dask's scheduler and nannies in a
+        # corpus run) were printed. A handler of our own for the call keeps the root untouched.
+        root = logging.getLogger()
+        level, guard = root.level, logging.NullHandler()
+        root.setLevel(logging.ERROR)
+        root.addHandler(guard)
         try:
             quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
         finally:
-            logging.getLogger().setLevel(level)
+            root.removeHandler(guard)
+            root.setLevel(level)
         if metadata:
             import onnx
 
