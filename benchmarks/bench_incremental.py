@@ -18,20 +18,30 @@ Every run is ``python -m analysis corpus DIR --out OUT --quiet`` in a subprocess
   unlike ``bench_corpus.py``), ``bookkeeping_cost`` = median of ratio_base - ratio_kept
   (goal <= .02).
 
+* ``on_scheduler`` (``--scheduler-mode``): ``full``, ``unchanged`` and ``add_5pct`` again, every run
+  given ``--scheduler`` of a real ``dask scheduler`` with two ``dask worker`` processes (1 thread
+  each, started by this script with the local cluster's worker settings: no statistical
+  profiler, no ``MALLOC_TRIM_THRESHOLD_``) that stay up between the runs, as for a newsroom that
+  keeps its workers running and reruns daily. A warm-up run on 20 articles loads the model in
+  the workers first. The difference from the local-cluster figures is what starting the
+  workers (interpreter, spaCy, torch via thinc, TextBlob/NLTK, the model) costs every run.
+
 Each incremental folder's tables are compared with the full run's (``same_tables``: equal bytes).
 The throughput rounds' ``--fresh`` runs reuse the full run's folder (so they also delete its kept files).
 ``uptime`` is printed before and after (the machine is shared). Exits 0 with a message when the
 corpus is absent.
 
-Run: ``nohup python benchmarks/bench_incremental.py [--limit N] [--rounds 1] [--skip-throughput | --skip-incremental]
+Run: ``nohup python benchmarks/bench_incremental.py [--limit N] [--rounds 1] [--skip-throughput | --skip-incremental] [--scheduler-mode]
 > bench-incremental.log 2>&1 &``. The ratios compare wall-clock times of runs made minutes apart:
 on a shared machine, read them with the load printed per run.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import socket
 import os
 import signal
 import subprocess
@@ -85,6 +95,48 @@ def corpus_run(folder: Path, out: Path, *, env: dict | None = None, extra: list[
     return seconds, proc.returncode, summary
 
 
+@contextlib.contextmanager
+def dask_scheduler(tmp: Path, n_workers: int = 2):
+    """A real ``dask scheduler`` and ``n_workers`` ``dask worker`` processes (1 thread each) on
+    loopback; yields the scheduler's address. Workers run with the settings the corpus runner
+    gives its own local cluster (no profiler thread, glibc's default trim threshold)."""
+    from distributed import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask_bin = str(Path(sys.executable).with_name("dask"))
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+           "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": "{'OMP_NUM_THREADS': 1, 'MKL_NUM_THREADS': 1, 'OPENBLAS_NUM_THREADS': 1}"}
+    procs = [subprocess.Popen([dask_bin, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(n_workers):
+            procs.append(subprocess.Popen([dask_bin, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                           "--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(tmp / "dask")],
+                                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 120
+        while True:  # the scheduler needs a moment to listen
+            try:
+                with Client(address, timeout="5s") as client:
+                    client.wait_for_workers(n_workers, timeout=120)
+                break
+            except (OSError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 def digest(out: Path) -> str:
     import hashlib
 
@@ -123,6 +175,8 @@ def main() -> int:
     ap.add_argument("--base", default=None, help="git ref of the code before issue 17 (default: the parent of the commit that added analysis/corpus/kept.py)")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-incremental", action="store_true", help="only the throughput rounds")
+    ap.add_argument("--scheduler-mode", action="store_true",
+                    help="also full/unchanged/add_5pct with every run on one running dask scheduler and its 2 workers")
     args = ap.parse_args()
     paths = sorted((DATA_DIR / "bbc-news").glob("*/*.txt"))
     paths = paths[: args.limit] if args.limit else paths
@@ -158,6 +212,26 @@ def main() -> int:
                                         "goal": "<= 1.15", "resumed_analysed": s_res["analysed"], "resumed_reused": s_res["reused"],
                                         "same_tables": digest(tmp / "out-kill") == reference}
             print(json.dumps(result), file=sys.stderr, flush=True)
+
+        if args.scheduler_mode:
+            with dask_scheduler(tmp) as address:
+                on = ["--scheduler", address]
+                corpus_run(link_tree(paths[:20], tmp / "warm"), tmp / "out-s-warm", extra=on)  # the workers load the model
+                full, _, _ = corpus_run(full_dir, tmp / "out-s-full", extra=on)
+                reference = digest(tmp / "out-s-full")
+                unchanged, _, s_unch = corpus_run(full_dir, tmp / "out-s-full", extra=on)
+                t95, _, _ = corpus_run(sub_dir, tmp / "out-s-inc", extra=on)
+                t100, _, s100 = corpus_run(full_dir, tmp / "out-s-inc", extra=on)
+                local = tmp / "out-full"
+                result["on_scheduler"] = {
+                    "full_seconds": round(full, 2),
+                    "same_tables_as_local_cluster": digest(local) == reference if (local / "articles.parquet").exists() else None,
+                    "unchanged": {"seconds": round(unchanged, 2), "ratio": round(unchanged / full, 3), "goal": "<= .05",
+                                  "analysed": s_unch["analysed"], "same_tables": digest(tmp / "out-s-full") == reference},
+                    "add_5pct": {"seconds_95pct": round(t95, 2), "seconds_then_100pct": round(t100, 2),
+                                 "ratio": round(t100 / full, 3), "goal": "<= .10", "analysed": s100["analysed"],
+                                 "reused": s100["reused"], "same_tables": digest(tmp / "out-s-inc") == reference}}
+                print(json.dumps(result), file=sys.stderr, flush=True)
 
         if not args.skip_throughput:
             ref, base = base_code(args.base, tmp / "base")

@@ -48,6 +48,7 @@ import signal
 import socket
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
@@ -589,21 +590,35 @@ class KeptRun:
             errs: dict[str, list] = {"path": [], "error": []}
             where: dict[str, list] = {"path": [], "topic": []}
 
+            # Parquet encoding and compression (Arrow, without the GIL) run on a writer thread while
+            # this one reads and decodes the next kept results: a row group is written in the
+            # background, at most one waits (memory stays one row group of every table).
+            writer = ThreadPoolExecutor(1, thread_name_prefix="kept-rebuild-writer")
+            pending: list = []
+
+            def write(tables: list) -> None:
+                for name, table in tables:
+                    writers[name].write_table(table)
+
             def flush() -> None:
+                tables = []
                 for name in ARTICLE_TABLES:
                     table = pa.Table.from_batches(buf[name], schema=schemas[name])
                     if name == "articles":  # the path as given in this run (a kept result does not depend on it)
                         for col in ("path", "topic"):
                             table = table.set_column(table.schema.get_field_index(col), col, pa.array(where[col], pa.string()))
                     if table.num_rows:
-                        writers[name].write_table(table)
+                        tables.append((name, table))
                         counts[name] += table.num_rows
                     buf[name].clear()
                 if errs["path"]:
-                    writers["errors"].write_table(pa.Table.from_pydict(errs, schema=schemas["errors"]))
+                    tables.append(("errors", pa.Table.from_pydict(errs, schema=schemas["errors"])))
                     counts["errors"] += len(errs["path"])
                 for v in (*errs.values(), *where.values()):
                     v.clear()
+                while pending:
+                    pending.pop().result()  # the previous row group is written (its error raised here)
+                pending.append(writer.submit(write, tables))
 
             try:
                 for i, unit in enumerate(self.units, start=1):
@@ -622,7 +637,10 @@ class KeptRun:
                     if i % ROW_GROUP_ARTICLES == 0:
                         flush()
                 flush()
+                while pending:
+                    pending.pop().result()
             finally:
+                writer.shutdown(wait=True)
                 for w in writers.values():
                     w.close()
             self.seconds["rebuild"] = time.perf_counter() - t0
