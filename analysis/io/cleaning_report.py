@@ -1,4 +1,4 @@
-"""How much each cleaning rule removed, per outlet: ``python -m analysis.cleaning_report FILE...``.
+"""How much each cleaning rule removed, per outlet: ``python -m analysis.io.cleaning_report FILE...``.
 
 Reads articles (JSON Lines, ``.jsonl.gz``, folders) through the normal ingestion, so the
 counts are what the analyses see, and prints an outlet x rule table of removed pieces
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..errors import ArticleError
     from .expand import load_articles
 
-    parser = argparse.ArgumentParser(prog="python -m analysis.cleaning_report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m analysis.io.cleaning_report", description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="+", help="article files, folders, JSON Lines (.jsonl, .jsonl.gz)")
     parser.add_argument("--csv", help="also write the long table here")
     args = parser.parse_args(argv)
