@@ -157,6 +157,59 @@ def test_acronym_spelled_out_elsewhere_joins_the_name(corpus):
     assert _id(ents, ids, "WTO", "w3") == _id(ents, ids, "World Trade Organization")
 
 
+def test_a_surname_in_capitals_is_no_acronym():
+    """AllSides: headlines in capitals ("TRUMP ...") resolved in their article to "Donald TRUMP"
+    made the acronym signal join the bare surname "trump" to Donald Trump's key; then every bare
+    "Trump" (22,322 mentions) was ambiguous between that group and "Donald J. Trump" and the corpus
+    had two Donald Trumps. A real acronym still joins the name it abbreviates."""
+    P, O = "PERSON", "ORG"
+    rows = [("h1", "TRUMP", P, "Donald TRUMP", P), ("h2", "TRUMP", P, "Donald TRUMP", P),
+            ("f1", "Donald Trump", P, "Donald Trump", P), ("f3", "Donald Trump", P, "Donald Trump", P),
+            ("f4", "Donald Trump", P, "Donald Trump", P), ("f2", "Trump", P, "Trump", P),
+            ("w1", "World Trade Organization", O, "World Trade Organization", O), ("w2", "WTO", O, "World Trade Organization", O),
+            ("w3", "WTO", O, "World Trade Organization", O), ("w4", "WTO", O, "WTO", O)]
+    ents, articles = _tables(rows, [(a, "politics", "X", "2017-01-01") for a in sorted({r[0] for r in rows})])
+    ids, index = resolve_identity(ents, articles)
+    assert _id(ents, ids, "Trump") == _id(ents, ids, "Donald Trump")  # the bare surname goes to the one full name
+    donald = index.set_index("entity_id").loc[_id(ents, ids, "Donald Trump")]
+    assert donald["name"] == "Donald Trump"
+    assert donald["key"] == "person:donald trump"  # not the bare name's key "name:trump" (which made the bug)
+    assert _id(ents, ids, "WTO", "w4") == _id(ents, ids, "World Trade Organization", "w1")
+
+
+def test_middle_names_that_agree_are_one_person_and_the_two_bushes_are_not():
+    """"Barack H. Obama" and "Barack Hussein Obama" are one person, so "Barack Obama" and a bare
+    "Obama" join them (AllSides had two Barack Obama rows: 16,025 and 4,188 mentions); "George W.
+    Bush" and "George H. W. Bush" have different middle names and stay two."""
+    P = "PERSON"
+    rows = [("o1", "Barack Hussein Obama", P, "Barack Hussein Obama", P), ("o2", "Barack H. Obama", P, "Barack H. Obama", P),
+            ("o3", "Barack Obama", P, "Barack Obama", P), ("o4", "Obama", P, "Obama", P),
+            ("b1", "George W. Bush", P, "George W. Bush", P), ("b2", "George H. W. Bush", P, "George H. W. Bush", P),
+            ("b3", "George Bush", P, "George Bush", P)]
+    ents, articles = _tables(rows, [(a, "politics", "X", "2012-01-01") for a in sorted({r[0] for r in rows})])
+    ids, index = resolve_identity(ents, articles)
+    obama = {_id(ents, ids, t) for t in ("Barack Hussein Obama", "Barack H. Obama", "Barack Obama", "Obama")}
+    assert len(obama) == 1
+    assert _id(ents, ids, "George W. Bush") != _id(ents, ids, "George H. W. Bush")
+    assert _id(ents, ids, "George Bush") not in {_id(ents, ids, "George W. Bush"), _id(ents, ids, "George H. W. Bush")}
+
+
+def test_a_generational_suffix_is_another_person():
+    """"Donald Trump Jr." was keyed "donald trump" (nameparser drops the suffix) and merged with his
+    father; "Trump Jr" alone became a bare "Trump"."""
+    P = "PERSON"
+    rows = [("j1", "Donald Trump Jr.", P, "Donald Trump Jr.", P), ("j2", "Trump Jr", P, "Trump Jr", P),
+            ("d1", "Donald Trump", P, "Donald Trump", P), ("d2", "Donald Trump", P, "Donald Trump", P),
+            # BBC: "Hank Williams" and "Hank Williams Jr" are father and son
+            ("h1", "Hank Williams", P, "Hank Williams", P), ("h2", "Hank Williams Jr", P, "Hank Williams Jr", P)]
+    ents, articles = _tables(rows, [(a, "politics", "X", "2019-01-01") for a in sorted({r[0] for r in rows})])
+    ids, _ = resolve_identity(ents, articles)
+    father = _id(ents, ids, "Donald Trump")
+    assert _id(ents, ids, "Donald Trump Jr.") != father
+    assert _id(ents, ids, "Trump Jr") == _id(ents, ids, "Donald Trump Jr.")  # the one Trump Jr the corpus names in full
+    assert _id(ents, ids, "Hank Williams") != _id(ents, ids, "Hank Williams Jr")
+
+
 def test_ids_are_derived_from_keys_and_stable(corpus):
     ents, articles, ids, index = corpus
     assert list(index.columns) == INDEX_COLUMNS

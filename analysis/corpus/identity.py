@@ -130,6 +130,9 @@ PLURAL_SHARE = 0.2
 #: Titles after which a single name is a bare surname ("Mr Blair", "President Bush").
 BARE_TITLES = {"mr", "dr", "president", "sir", "prof", "professor", "senator", "sen", "gov", "governor", "judge",
                "chancellor", "minister", "general", "gen", "mister", "secretary", "premier", "coach", "captain"}
+#: Generational suffixes: a name with one is another person than the same name without it
+#: (father and son), so it keys apart ("person:donald trump jr").
+GENERATIONS = {"jr", "sr", "ii", "iii", "iv"}
 #: Titles that make a different person of the same surname (a spouse, a peer).
 OTHER_TITLES = {"mrs", "ms", "miss", "lady", "lord", "madam", "madame", "dame", "baroness", "prince", "princess",
                 "king", "queen", "pope", "duke", "duchess", "countess", "earl"}
@@ -247,15 +250,19 @@ def person_parts(name: str) -> tuple[str, str, str]:
         return "other", clean, ""
     if len(words) == 1:
         return "bare", words[0], words[0]
+    generation = ""
     if _plain_name(tuple(words)):  # no title, suffix, particle or conjunction: nameparser would split it the same way
         title, parts = "", [w.replace(".", "") for w in words]
     else:
         h = HumanName(" ".join(w.capitalize() for w in words))
         title = normalize(h.title).replace(".", "")
         parts = [normalize(p).replace(".", "") for p in (h.first, h.middle, h.last)]
+        generation = next((g for g in normalize(h.suffix).replace(".", "").replace(",", " ").split() if g in GENERATIONS), "")
     parts = [p for p in parts if p]
     if title in OTHER_TITLES or (title and title not in BARE_TITLES and len(parts) <= 1):
         return "other", clean, ""
+    if generation:  # "Donald Trump Jr." is not "Donald Trump"; "Trump Jr" alone is not a bare "Trump"
+        return ("full", f"{' '.join(parts)} {generation}", parts[-1]) if len(parts) >= 2 else ("other", clean.replace(".", ""), "")
     if len(parts) == 1:
         return "bare", parts[0], parts[0]
     if not parts:
@@ -292,6 +299,33 @@ def _courtesy_titled(name: str) -> bool:
 def _acronym(text: str) -> str | None:
     bare = text.replace(".", "").replace(" ", "")
     return bare if 2 <= len(bare) <= 6 and bare.isalpha() and bare.isupper() else None
+
+
+def _spells_out(acronym: str, name: str) -> bool:
+    """Whether ``name`` can be what ``acronym`` (lower case) abbreviates: the acronym's letters
+    occur in order in the name, the first one starting the name ("wto" in "World Trade
+    Organization", "asean" in "Association of Southeast Asian Nations"), and the acronym is not
+    simply one of the name's words: a surname in capitals ("TRUMP" in a "Donald TRUMP" headline)
+    is no acronym. The check of Schwartz & Hearst (2003) for abbreviation definitions, with the
+    long form given."""
+    words = re.findall(r"[a-z0-9]+", normalize(name))
+    if words[:1] == ["the"]:
+        words = words[1:]
+    if not words or acronym in words or words[0][0] != acronym[0]:
+        return False
+    text, pos = " ".join(words), 0
+    for ch in acronym:
+        pos = text.find(ch, pos) + 1
+        if not pos:
+            return False
+    return True
+
+
+def _same_middle(a: str, b: str) -> bool:
+    """Two full person keys with the same first and last name whose middle names can be one
+    person's: as many middle names, each equal or an initial of the other ("h" / "hussein")."""
+    ma, mb = a[7:].split()[1:-1], b[7:].split()[1:-1]
+    return len(ma) == len(mb) and all(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]) for x, y in zip(ma, mb))
 
 
 class _Union:
@@ -435,7 +469,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         keys_present = set(unit_key)
         for a, cnt in spelled.items():
             full, n = sorted(cnt.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            if n >= 2 and n >= 0.8 * sum(cnt.values()) and f"name:{a}" in keys_present:
+            if n >= 2 and n >= 0.8 * sum(cnt.values()) and f"name:{a}" in keys_present and _spells_out(a, full):
                 # the long name's key as the units key it (any article that resolved it)
                 target = units.loc[units["entity"] == full, "key"]
                 if len(target):
@@ -473,10 +507,6 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     if "surname" in signals and "person" in signals:
         profile: dict[str, tuple] = {}
 
-        root_articles: dict[str, set[str]] = defaultdict(set)
-        for k2, arts2 in key_articles.items():
-            root_articles[uf.find(k2)] |= arts2
-
         def cand_profile(c: str):
             if c not in profile:
                 arts = root_articles[c]
@@ -490,15 +520,34 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         with_middle: dict[tuple, set[str]] = defaultdict(set)  # (first, last) -> full names with a middle name
         for k in set(unit_entity_key):
             words = k[7:].split() if k.startswith("person:") else []
-            if len(words) >= 3:
+            if len(words) >= 3 and words[-1] not in GENERATIONS:
                 with_middle[(words[0], words[-1])].add(k)
+        for variants in with_middle.values():  # "Barack H. Obama" = "Barack Hussein Obama"; never "George H. W." = "George W."
+            ordered = sorted(variants)
+            if len(ordered) > 1 and all(_same_middle(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1:]):
+                for other in ordered[1:]:
+                    uf.union(ordered[0], other)
+        with_generation: dict[tuple, set[str]] = defaultdict(set)  # (surname, "jr") -> full names with that suffix
+        for k in set(unit_entity_key):
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) >= 3 and words[-1] in GENERATIONS:
+                with_generation[(words[-2], words[-1])].add(k)
+        for k in sorted(set(unit_entity_key)):  # "Mullen Jr" = the one "Larry Mullen Jr" the corpus names
+            words = k[7:].split() if k.startswith("person:") else []
+            if len(words) == 2 and len(with_generation.get((words[0], words[1]), ())) == 1:
+                uf.union(k, next(iter(with_generation[(words[0], words[1])])))
         for k in sorted(set(unit_entity_key)):  # "George Bush" = the one "George X. Bush" the corpus names
             words = k[7:].split() if k.startswith("person:") else []
-            if len(words) == 2 and len(with_middle.get((words[0], words[1]), ())) == 1:
+            if len(words) == 2 and len({uf.find(v) for v in with_middle.get((words[0], words[1]), ())}) == 1:
                 uf.union(k, next(iter(with_middle[(words[0], words[1])])))
+        # articles per group, after the joins above (a candidate's weight is its whole group's)
+        root_articles: dict[str, set[str]] = defaultdict(set)
+        for k2, arts2 in key_articles.items():
+            root_articles[uf.find(k2)] |= arts2
+
         for i, (a, k) in enumerate(zip(unit_article, unit_entity_key)):
             words = k[7:].split() if k.startswith("person:") else []
-            if len(words) == 2 and len(with_middle.get((words[0], words[1]), ())) > 1:
+            if len(words) == 2 and len({uf.find(v) for v in with_middle.get((words[0], words[1]), ())}) > 1:
                 cands = sorted({uf.find(c) for c in with_middle[(words[0], words[1])]})
             elif k.startswith("name:") and " " not in k[5:] and vote(k) == "PERSON" and k + "s" not in plural_not_person:
                 cands = sorted({uf.find(c) for c in surnames.get(k[5:], ())})
