@@ -31,7 +31,16 @@ Tried and left out: ONNX Runtime's BERT operator fusion (slower with int8 weight
 smaller batches (no faster; int8 activations are quantized per batch, so F1 moves by about
 .005 with the batch size), deduplicating (sentence, target) items (13 of 7,922 repeat). One
 encoder pass for several targets of a sentence is not possible with this model: the target
-markers are part of the input every layer sees.
+markers are part of the input every layer sees. Static (calibrated) int8 activations, which
+would make the scores independent of the batch and let a partition's targets be batched by
+length without padding: NewsMTSC devtest_rw macro-F1 .737 (all weight-MatMul inputs and outputs
+quantized), .761 (outputs float), .763 (attention MatMuls float too), ranges from NewsMTSC train,
+against .7735 dynamic and the issue's floor .767, and no less CPU per target
+(``benchmarks/bench_targeted_static.py``). Where the CPU goes (``benchmarks/bench_portrayal_profile.py``):
+ONNX Runtime's run is 94 % of the scoring (22.4 of 23.8 s on 100 articles), tokenizing 4 %,
+padding and Python little; in the run the int8 MatMuls are 60 %, so the cost follows the
+tokens scored (8 % of them padding) and only fewer tokens or a smaller model lower it much
+(context 12 instead of 16: about .75 F1, ``bench_targeted.py --context 12``).
 
 Cost: a corpus run with the table takes about 1.7x the CPU of the same run without it (100
 AllSides articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``:
