@@ -65,6 +65,12 @@ ABLATIONS = {
     "sentences: at most 40 words": dict(max_tokens=40),
     "sentences: position prior 0.02 per line": dict(position_decay=0.02),
     "sentences: position prior 0.1 per line": dict(position_decay=0.1),
+    # Summary sentences and the day's centroid (story-ar1 branch; no constant tuned: the rules follow the
+    # references' style, plain third-person reported statements without datelines, and DATEWISE's design):
+    "sentences: plain statements only (no questions, first person, opening quotes)": dict(plain=True),
+    "sentences: wire dateline and fused headline cut": dict(dateline=True),
+    "sentences: DATEWISE shared-term date centroid": dict(date_centroid="shared"),
+    "sentences: centroid from every candidate of the day (keyword or not)": dict(centroid_pool="all"),
 }
 MEASURES = ("concat", "agreement", "align_date_content_costs_many_to_one")
 
