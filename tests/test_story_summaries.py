@@ -3,6 +3,7 @@
 per-article results, so no parse is needed."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -10,6 +11,12 @@ import pytest
 from analysis.corpus import story as S
 
 DAY = dt.date(2020, 3, 1)
+#: The story pass without the four summary-sentence choices (each test switches one on).
+BEFORE = S.StoryOptions(plain=False, dateline=False, date_centroid="mean", centroid_pool="matching", relevance=0)
+
+
+def _with(**changes) -> S.StoryOptions:
+    return dataclasses.replace(BEFORE, **changes)
 
 
 def _article(aid: str, published: dt.date, lines: list[str], dated: list[int]) -> S.DatedArticle:
@@ -39,8 +46,8 @@ def test_plain_option_keeps_questions_and_first_person_out_of_the_summary() -> N
         _article("b_1", DAY, [question], [0]),
         _article("c_1", DAY, [question], [0]),
     ]
-    loose = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1)
-    plain = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=S.StoryOptions(plain=True))
+    loose = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=BEFORE)
+    plain = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=_with(plain=True))
     assert loose["summary"].iloc[0] == question  # three articles ask it: the most central candidate
     assert plain["summary"].iloc[0].startswith("The Ruritania dam burst")
 
@@ -55,9 +62,9 @@ def test_shared_date_centroid_keeps_the_terms_both_kinds_of_sentence_use() -> No
     arts += [_article(f"l{i}_1", DAY, [f"Ruritania dam burst floods villages, report {w}."], [])
              for i, w in enumerate(["one", "two"])]
     mean = S.story(arts, keywords=["ruritania"], start=DAY - dt.timedelta(days=30), end=DAY, n_dates=1,
-                   n_sentences=1, options=S.StoryOptions(dup_sim=1.01, relevance=0))
+                   n_sentences=1, options=_with(dup_sim=1.01))
     shared = S.story(arts, keywords=["ruritania"], start=DAY - dt.timedelta(days=30), end=DAY, n_dates=1,
-                     n_sentences=1, options=S.StoryOptions(dup_sim=1.01, relevance=0, date_centroid="shared"))
+                     n_sentences=1, options=_with(dup_sim=1.01, date_centroid="shared"))
     assert mean["date"].dt.date.iloc[0] == DAY and shared["date"].dt.date.iloc[0] == DAY
     assert "football" in mean["summary"].iloc[0]
     assert shared["summary"].iloc[0] == dam
@@ -72,8 +79,8 @@ def test_all_candidates_pool_lets_keywordless_sentences_shape_the_centroid() -> 
     far = "Ruritania television showed the president at a ceremony on March 1."
     arts = [_article(f"k{i}_1", DAY, [s], [0]) for i, s in enumerate(flood)]
     arts += [_article("n_1", DAY, [near], [0])] + [_article(f"f{i}_1", DAY, [far], [0]) for i in range(2)]
-    matching = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=S.StoryOptions(relevance=0))
-    every = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=S.StoryOptions(relevance=0, centroid_pool="all"))
+    matching = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=BEFORE)
+    every = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=_with(centroid_pool="all"))
     assert matching["summary"].iloc[0] == far  # among keyword sentences alone, the repeated one is central
     assert every["summary"].iloc[0] == near
 
@@ -98,8 +105,13 @@ def test_drop_dateline(sentence: str, cut: str) -> None:
 def test_dateline_option_cuts_it_from_the_summary() -> None:
     line = "Dam bursts CAPITAL, Ruritania (AP) -- The Ruritania dam burst on March 1, flooding three villages."
     arts = [_article("a_1", DAY, [line], [0]), _article("b_1", DAY, [line], [0])]
-    kept = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=S.StoryOptions(relevance=0))
+    kept = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1, options=BEFORE)
     cut = S.story(arts, keywords=["ruritania"], n_dates=1, n_sentences=1,
-                  options=S.StoryOptions(relevance=0, dateline=True))
+                  options=_with(dateline=True))
     assert kept["summary"].iloc[0] == line
     assert cut["summary"].iloc[0] == "The Ruritania dam burst on March 1, flooding three villages."
+
+
+def test_the_system_uses_the_four_choices() -> None:
+    o = S.StoryOptions()
+    assert (o.plain, o.dateline, o.date_centroid, o.centroid_pool) == (True, True, "shared", "all")
