@@ -112,6 +112,6 @@ def test_dateline_option_cuts_it_from_the_summary() -> None:
     assert cut["summary"].iloc[0] == "The Ruritania dam burst on March 1, flooding three villages."
 
 
-def test_the_system_uses_the_four_choices() -> None:
+def test_the_system_uses_three_of_the_four_choices() -> None:
     o = S.StoryOptions()
-    assert (o.plain, o.dateline, o.date_centroid, o.centroid_pool) == (True, True, "shared", "all")
+    assert (o.plain, o.dateline, o.date_centroid, o.centroid_pool) == (True, True, "mean", "all")

@@ -17,10 +17,10 @@ A corpus-level pass over per-article results (news timeline summarization):
    (with no date of their own); near-duplicate candidates from different articles merge into
    one event that keeps all its sources; events compete on TF-IDF closeness to the day's
    centroid times their support (distinct articles), and one too close to an event already
-   chosen (for any day) is skipped. The day's centroid is DATEWISE's date vector (the terms shared
-   by the sentences dating an event to the day and that day's lead sentences), built from every
-   candidate of the day; only plain statements naming a keyword, without their wire dateline, are
-   summaries (:class:`StoryOptions` ``date_centroid``, ``centroid_pool``, ``plain``, ``dateline``).
+   chosen (for any day) is skipped. The day's centroid is built from every candidate of the day;
+   only plain statements naming a keyword, without their wire dateline, are summaries
+   (:class:`StoryOptions` ``centroid_pool``, ``plain``, ``dateline``; DATEWISE's shared-term date
+   vector, ``date_centroid="shared"``, is an option).
 
 A corpus run has parsed its articles already: :mod:`analysis.corpus.story_corpus` builds the same
 per-article inputs from its ``sentences``, ``timexes`` and ``articles`` tables (no second parse) and
@@ -386,7 +386,7 @@ class StoryOptions:
     lead_weight: float = 1.0
     position_decay: float = 0.0
     dateline: bool = True
-    date_centroid: str = "shared"
+    date_centroid: str = "mean"
     centroid_pool: str = "all"
     plain: bool = True
 
