@@ -17,7 +17,10 @@ A corpus-level pass over per-article results (news timeline summarization):
    (with no date of their own); near-duplicate candidates from different articles merge into
    one event that keeps all its sources; events compete on TF-IDF closeness to the day's
    centroid times their support (distinct articles), and one too close to an event already
-   chosen (for any day) is skipped.
+   chosen (for any day) is skipped. The day's centroid is built from every candidate of the day;
+   only plain statements naming a keyword, without their wire dateline, are summaries
+   (:class:`StoryOptions` ``centroid_pool``, ``plain``, ``dateline``; DATEWISE's shared-term date
+   vector, ``date_centroid="shared"``, is an option).
 
 A corpus run has parsed its articles already: :mod:`analysis.corpus.story_corpus` builds the same
 per-article inputs from its ``sentences``, ``timexes`` and ``articles`` tables (no second parse) and
@@ -350,6 +353,19 @@ class StoryOptions:
             date it names) is multiplied by this (1: lead and dating sentences compete alike).
         position_decay: centrality of a sentence on line ``i`` of its article is divided by
             ``1 + position_decay * i`` (news puts what happened first; 0: no position prior).
+        dateline: a wire dateline in a sentence ("CAIRO, Egypt (CNN) --", "LONDON (Reuters) -",
+            "NEW ORLEANS --") is cut from the summary sentence together with what precedes it on the line
+            (in Timeline17 a headline fused in front of the lead): :func:`drop_dateline`.
+        date_centroid: ``"mean"`` (the day's centroid is the mean of its candidates, see ``balanced``) or
+            ``"shared"`` (DATEWISE's PM-Mean date vector: only the terms found both in sentences dating an
+            event to the day and in that day's lead sentences, each kind weighing half; the mean when
+            the day has only one kind or they share no term).
+        centroid_pool: ``"matching"`` (the centroid is built from the candidates that may be summaries,
+            i.e. that name a keyword) or ``"all"`` (from every candidate of the day, keyword or not; the
+            keyword constraint then applies only to the sentences chosen, as in DATEWISE).
+        plain: summary sentences are plain reported statements: questions, first-person sentences
+            (I/we/my/our outside quotation marks) and sentences that open with a quotation are not
+            summaries (:func:`plain_statement`); they still shape the day's centroid.
     """
 
     date_ranker: str = "votes"
@@ -369,6 +385,10 @@ class StoryOptions:
     topic_weight: float = 0.0
     lead_weight: float = 1.0
     position_decay: float = 0.0
+    dateline: bool = True
+    date_centroid: str = "mean"
+    centroid_pool: str = "all"
+    plain: bool = True
 
 
 @dataclass
@@ -378,6 +398,7 @@ class _Candidate:
     outlet: str
     dating: bool = True  # the sentence names the day (False: a lead sentence of that day's article)
     line: int = -1  # its index in the article's lines
+    eligible: bool = True  # it may be a summary sentence (keyword, plain statement); else it only shapes the centroid
 
 
 _STAMP_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -486,24 +507,70 @@ def _candidates(
 
     def ok(sentence: str) -> bool:
         n = len(sentence.split())
-        return bool(sentence) and options.min_tokens <= n <= options.max_tokens and (not terms or _matches(sentence, terms))
+        return bool(sentence) and options.min_tokens <= n <= options.max_tokens
 
+    def clean(line: str) -> str:
+        sentence = summary_sentence(line)
+        return drop_dateline(sentence) if options.dateline else sentence
+
+    def eligible(sentence: str) -> bool:
+        return (not terms or _matches(sentence, terms)) and (not options.plain or plain_statement(sentence))
+
+    pool_all = options.centroid_pool == "all"
     for a in articles:
         dated_lines: dict[int, set[dt.date]] = defaultdict(set)
         for line, d in event_dates(a):
             dated_lines[line].add(d)
         for line, days in dated_lines.items():
-            sentence = summary_sentence(a.lines[line])
-            if ok(sentence):
+            sentence = clean(a.lines[line])
+            if ok(sentence) and ((use := eligible(sentence)) or pool_all or options.plain and _matches_any(sentence, terms)):
                 for d in days:
-                    by_day[d].append(_Candidate(sentence, a.id, a.outlet, True, line))
+                    by_day[d].append(_Candidate(sentence, a.id, a.outlet, True, line, use))
         for i, line in enumerate(a.lines[: options.lead]):
-            sentence = summary_sentence(line)
+            sentence = clean(line)
             if i in dated_lines or not ok(sentence):
                 continue
+            use = eligible(sentence)
+            if not (use or pool_all or options.plain and _matches_any(sentence, terms)):
+                continue
             for k in range(options.pub_days):
-                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet, False, i))
+                by_day[a.published - dt.timedelta(days=k)].append(_Candidate(sentence, a.id, a.outlet, False, i, use))
     return by_day
+
+
+#: A wire dateline: place in capitals, optional region, the agency in brackets, a dash ("CAIRO, Egypt (CNN) --");
+#: or a place in capitals and a double dash ("NEW ORLEANS --"). What precedes it on the line is a headline.
+_DATELINE = re.compile(
+    r"^(?:.{0,200}?\s)?[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]+){0,3}(?:,\s*[A-Z][A-Za-z.]+(?:\s+[A-Z][A-Za-z.]+){0,2})?"
+    r"\s*(?:\((?:Reuters|AP|AFP|CNN|CNN\.com|CNNMoney)\)\s*-+|--)\s+"
+)
+
+
+def drop_dateline(sentence: str) -> str:
+    """A sentence without the wire dateline in it and what precedes it ("Rig sinks LONDON (Reuters) - BP said"
+    → "BP said"); unchanged when it has none or when nothing would remain."""
+    m = _DATELINE.match(sentence)
+    if not m or len(sentence) - m.end() < 20:
+        return sentence
+    return sentence[m.end():]
+
+
+def _matches_any(sentence: str, terms: Sequence[str]) -> bool:
+    return not terms or _matches(sentence, terms)
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|me|us|my|My|our|Our|I'm|I've|we're|We're|we've)\b")
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+def plain_statement(sentence: str) -> bool:
+    """A sentence that reports something in the third person: not a question, not first person outside
+    quotation marks (a columnist's or commenter's voice), not opening with a quotation (speech whose
+    speaker comes later or in another sentence)."""
+    text = sentence.strip()
+    if not text or text.endswith("?") or text[0] in "\"'“‘":
+        return False
+    return not _FIRST_PERSON.search(_QUOTED.sub(" ", text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -546,7 +613,17 @@ def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions, topic: n
 
     X = normalize(vec.transform([c.sentence for c in cands]))
     dating = np.array([c.dating for c in cands])
-    if options.balanced and dating.any() and not dating.all():  # both kinds count half
+    both = dating.any() and not dating.all()
+    centroid = None
+    if options.date_centroid == "shared" and both:  # DATEWISE PM-Mean: terms of both kinds only
+        ment = np.asarray(X[dating].mean(axis=0)).ravel()
+        pub = np.asarray(X[~dating].mean(axis=0)).ravel()
+        centroid = np.where((ment > 0) & (pub > 0), ment + pub, 0.0)
+        if not centroid.any():
+            centroid = None
+    if centroid is not None:
+        pass
+    elif options.balanced and both:  # both kinds count half
         centroid = np.asarray(X[dating].mean(axis=0)).ravel() + np.asarray(X[~dating].mean(axis=0)).ravel()
     else:
         centroid = np.asarray(X.mean(axis=0)).ravel()
@@ -561,7 +638,8 @@ def _events_of_day(cands: list[_Candidate], vec, options: StoryOptions, topic: n
     if options.position_decay:
         central = central / (1.0 + options.position_decay * np.maximum([c.line for c in cands], 0))
     sims = (X @ X.T).toarray()
-    order = [int(i) for i in np.argsort(-central, kind="stable") if central[i] > 0]
+    usable = np.array([c.eligible for c in cands])
+    order = [int(i) for i in np.argsort(-central, kind="stable") if central[i] > 0 and usable[i]]
     reps: list[int] = []
     members: list[list[int]] = []
     for i in order:
