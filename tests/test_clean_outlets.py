@@ -30,6 +30,8 @@ def _reasons(raw: str) -> Counter:
     ("Have you been affected by the flooding? Please get in touch by emailing tips@example.org.", "reader call-out"),
     ("Copyright © 2019 Example Media, LLC. Click here for reprint permission.", "copyright footer"),
     ("The opinions expressed by columnists are their own and do not represent the views of Example.com.", "columnist disclaimer"),
+    ("Photos: Lantern festivals around the world People release lanterns over the river on Sunday. Hide Caption 1 of 12 "
+     "Photos: Lantern festivals around the world A child holds a paper lantern. Hide Caption 2 of 12", "photo gallery"),
 ])
 def test_each_shape_is_removed_by_its_rule(line, reason):
     raw = f"{TITLE}\n{REAL}\n{line}\n{REAL} More followed."
@@ -65,6 +67,7 @@ def test_person_card_widgets_keep_the_name_and_drop_the_headlines():
     "Emails by the hundreds of thousands began to hit the agency's inbox after the ruling.",
     "Smith met Jones and then Smith said MORE needs to be done.",
     "THE SECRETARY WILL ADDRESS THE NATION AND THEN THE NATION WILL HEAR MORE",
+    "The museum will hide the caption of photo 1 of 12 until the artist's family agrees, a spokeswoman said on Friday.",
 ])
 def test_real_text_is_kept(para):
     raw = f"{TITLE}\n{para}"

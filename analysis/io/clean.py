@@ -132,6 +132,9 @@ _BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("cookie banner", r"\byou can opt[- ]out if you wish\b"),
         ("share buttons", r"^(share|tweet|pin|email|print)( (this|on) \w+)*\W*$"),
         ("advertisement", r"^(advertisement|sponsored( content)?|ad)\W*$"),
+        # a photo gallery flattened into the text: captions with the viewer's control and counter
+        # ("... over Times Square. Hide Caption 1 of 24 Photos: ..."); tagged as a PERSON otherwise
+        ("photo gallery", r"\b(hide|show) caption\s*\d+\s+of\s+\d+\b"),
     )
 )
 
