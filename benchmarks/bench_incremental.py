@@ -20,8 +20,8 @@ Every run is ``python -m analysis corpus DIR --out OUT --quiet`` in a subprocess
 
 * ``on_scheduler`` (``--scheduler-mode``): ``full``, ``unchanged`` and ``add_5pct`` again, every run
   given ``--scheduler`` of a real ``dask scheduler`` with two ``dask worker`` processes (1 thread
-  each, started by this script with the local cluster's worker settings: no statistical
-  profiler, no ``MALLOC_TRIM_THRESHOLD_``) that stay up between the runs, as for a newsroom that
+  each, ``--no-nanny``, started by this script with the local cluster's worker settings: no
+  statistical profiler, no ``MALLOC_TRIM_THRESHOLD_``) that stay up between the runs, as for a newsroom that
   keeps its workers running and reruns daily. A warm-up run on 20 articles loads the model in
   the workers first. The difference from the local-cluster figures is what starting the
   workers (interpreter, spaCy, torch via thinc, TextBlob/NLTK, the model) costs every run.
@@ -107,13 +107,15 @@ def dask_scheduler(tmp: Path, n_workers: int = 2):
         port = sock.getsockname()[1]
     address = f"tcp://127.0.0.1:{port}"
     dask_bin = str(Path(sys.executable).with_name("dask"))
+    # --no-nanny: the worker is the process started here, with this environment (a nanny would add
+    # its MALLOC_TRIM_THRESHOLD_, which Dask's config merges back in and which slows spaCy's parse)
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
-           "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": "{'OMP_NUM_THREADS': 1, 'MKL_NUM_THREADS': 1, 'OPENBLAS_NUM_THREADS': 1}"}
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     procs = [subprocess.Popen([dask_bin, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         for _ in range(n_workers):
-            procs.append(subprocess.Popen([dask_bin, "worker", address, "--nthreads", "1", "--nworkers", "1",
+            procs.append(subprocess.Popen([dask_bin, "worker", address, "--nthreads", "1", "--no-nanny",
                                            "--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(tmp / "dask")],
                                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         deadline = time.monotonic() + 120

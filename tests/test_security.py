@@ -85,6 +85,17 @@ def test_show_table_escapes_cells_and_headers(shell):
     assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in html or "&lt;img src=x onerror=\"window.__pwned=1\"&gt;" in html
 
 
+def test_a_long_table_folds_under_an_escaped_summary(shell):
+    df = pd.DataFrame({"entity": [SCRIPT] * 30, "n": range(30)})
+    with capture_output() as cap:
+        show_table(df, collapse=HOSTILE, collapse_after=25)
+    html = _html_of(cap.outputs)
+    assert html.count("<details>") == 1 and "(30 rows)</summary>" in html and not LIVE.search(html), html
+    with capture_output() as cap:
+        show_table(df.head(20), collapse=HOSTILE, collapse_after=25)
+    assert "<details>" not in _html_of(cap.outputs)  # a short table stays open
+
+
 def test_show_text_and_header_escape(shell, tmp_path):
     with capture_output() as cap:
         show_text(HOSTILE, tag="h3")

@@ -153,11 +153,13 @@ _TABLE_STYLE = (
 
 
 def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = None,
-               hide: tuple[str, ...] = ("article_id",)) -> None:
+               hide: tuple[str, ...] = ("article_id",), collapse: str | None = None, collapse_after: int = 25) -> None:
     """Display a DataFrame as an escaped HTML table (article text never becomes markup).
 
     Args:
         hide: columns left out (default ``article_id``: the same on every row of a report).
+        collapse: a table longer than ``collapse_after`` rows is shown folded (``<details>``)
+            under this summary line, with its row count; shorter ones are shown open.
     """
     shown = df.drop(columns=[c for c in hide if c in df.columns]).head(max_rows).copy()
     for col in shown.columns:
@@ -168,7 +170,10 @@ def show_table(df: pd.DataFrame, *, max_rows: int = 60, caption: str | None = No
     table = _TABLE_STYLE + shown.to_html(index=False, escape=True, border=0, classes="dataframe report-table", na_rep="")
     more = f"<p><em>{len(df) - max_rows} more rows in the CSV.</em></p>" if len(df) > max_rows else ""
     cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
-    show_html(cap + table + more)
+    if collapse and len(df) > collapse_after:
+        show_html(f"{cap}<details><summary>{html.escape(collapse)} ({len(df)} rows)</summary>{table}{more}</details>")
+    else:
+        show_html(cap + table + more)
 
 
 def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
