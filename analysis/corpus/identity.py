@@ -490,19 +490,17 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                         plural_not_person.add(key)
 
     # --- bare surnames, article by article ---------------------------------------------------
-    unit_entity_key = list(unit_key)
     art_keys: dict[str, set[str]] = defaultdict(set)
-    for a, k in zip(unit_article, unit_entity_key):
-        art_keys[a].add(k)
     key_articles: dict[str, set[str]] = defaultdict(set)
-    for a, k in zip(unit_article, unit_entity_key):
+    for a, k in zip(unit_article, unit_key):
+        art_keys[a].add(k)
         key_articles[k].add(a)
     meta = articles.set_index("article_id")
     topic_of = meta["topic"].to_dict() if "topic" in meta else {}
     outlet_of = meta["outlet"].to_dict() if "outlet" in meta else {}
     date_of = meta["published"].to_dict() if "published" in meta else {}
     n_articles = max(len(articles), 1)
-    unit_target = list(unit_entity_key)
+    unit_target = list(unit_key)
     ambiguous = set()
     if "surname" in signals and "person" in signals:
         profile: dict[str, tuple] = {}
@@ -518,7 +516,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
             return profile[c]
 
         with_middle: dict[tuple, set[str]] = defaultdict(set)  # (first, last) -> full names with a middle name
-        for k in set(unit_entity_key):
+        for k in set(unit_key):
             words = k[7:].split() if k.startswith("person:") else []
             if len(words) >= 3 and words[-1] not in GENERATIONS:
                 with_middle[(words[0], words[-1])].add(k)
@@ -528,15 +526,15 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                 for other in ordered[1:]:
                     uf.union(ordered[0], other)
         with_generation: dict[tuple, set[str]] = defaultdict(set)  # (surname, "jr") -> full names with that suffix
-        for k in set(unit_entity_key):
+        for k in set(unit_key):
             words = k[7:].split() if k.startswith("person:") else []
             if len(words) >= 3 and words[-1] in GENERATIONS:
                 with_generation[(words[-2], words[-1])].add(k)
-        for k in sorted(set(unit_entity_key)):  # "Mullen Jr" = the one "Larry Mullen Jr" the corpus names
+        for k in sorted(set(unit_key)):  # "Mullen Jr" = the one "Larry Mullen Jr" the corpus names
             words = k[7:].split() if k.startswith("person:") else []
             if len(words) == 2 and len(with_generation.get((words[0], words[1]), ())) == 1:
                 uf.union(k, next(iter(with_generation[(words[0], words[1])])))
-        for k in sorted(set(unit_entity_key)):  # "George Bush" = the one "George X. Bush" the corpus names
+        for k in sorted(set(unit_key)):  # "George Bush" = the one "George X. Bush" the corpus names
             words = k[7:].split() if k.startswith("person:") else []
             if len(words) == 2 and len({uf.find(v) for v in with_middle.get((words[0], words[1]), ())}) == 1:
                 uf.union(k, next(iter(with_middle[(words[0], words[1])])))
@@ -545,7 +543,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         for k2, arts2 in key_articles.items():
             root_articles[uf.find(k2)] |= arts2
 
-        for i, (a, k) in enumerate(zip(unit_article, unit_entity_key)):
+        for i, (a, k) in enumerate(zip(unit_article, unit_key)):
             words = k[7:].split() if k.startswith("person:") else []
             if len(words) == 2 and len({uf.find(v) for v in with_middle.get((words[0], words[1]), ())}) > 1:
                 cands = sorted({uf.find(c) for c in with_middle[(words[0], words[1])]})
@@ -589,7 +587,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         from rapidfuzz.distance import DamerauLevenshtein
 
         blocks: dict[tuple, list[str]] = defaultdict(list)
-        for key in sorted(set(unit_entity_key)):
+        for key in sorted(set(unit_key)):
             words = key[7:].split() if key.startswith("person:") else []
             if len(words) >= 2 and vote(key) == "PERSON":
                 blocks[(words[0], len(words))].append(key)
