@@ -272,3 +272,21 @@ def test_recycled_workers_write_the_same_tables(corpus, tmp_path):
     assert {k: recycled[k] for k in TABLES} == {k: steady[k] for k in TABLES}
     for name in TABLES:
         assert (tmp_path / "steady" / f"{name}.parquet").read_bytes() == (tmp_path / "recycled" / f"{name}.parquet").read_bytes()
+
+
+def test_workers_skip_only_the_optional_imports_of_thinc_and_nltk():
+    """A local worker loads spaCy and TextBlob without torch, scipy and scikit-learn (thinc and
+    nltk import them optionally), and can still import them itself later."""
+    child = (
+        "import sys\n"
+        "from analysis.corpus.workers import OptionalImportsSkipped\n"
+        "sys.meta_path.insert(0, OptionalImportsSkipped())\n"
+        "from analysis.corpus.runner import _warm\n"
+        "_warm()\n"
+        "import thinc.compat\n"
+        "print(sorted(m for m in ('torch', 'scipy', 'sklearn') if m in sys.modules), thinc.compat.has_torch)\n"
+        "import scipy.stats, torch\n"
+        "print(hasattr(scipy.stats, 'fisher_exact'), hasattr(torch, 'tensor'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[] False" and out[1] == "True True"

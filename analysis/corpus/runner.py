@@ -230,7 +230,8 @@ def analyse_units(units: list, *, settings: dict[str, Any]) -> dict:
 
 
 def _warm() -> str:
-    """Load the model in a worker (before its first partition)."""
+    """Load the model and import the analyses in a worker (before its first partition)."""
+    from ..articles import chronology, entities, quotes, sentiment  # noqa: F401 - imported for their start-up cost
     from ..lang.nlp import load_model
 
     load_model()
@@ -404,9 +405,10 @@ def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | N
             raise
         client = Client(cluster)
         try:
-            from .workers import ExitAtClose
+            from .workers import ExitAtClose, SkipOptionalImports
 
             client.register_plugin(ExitAtClose(), name="analysis-exit-at-close")
+            client.register_plugin(SkipOptionalImports(), name="analysis-skip-optional-imports")
         except BaseException:
             client.close()
             cluster.close()
