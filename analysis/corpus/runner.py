@@ -355,17 +355,25 @@ def run_corpus(
             # arrive in doc_id order, partition by partition), and computes the identity pass's
             # per-name work for the names of the last build (identity.warm_caches); a rerun of a
             # few new articles then ends with the identity pass alone.
-            if (out / "entities.parquet").exists():
-                warming = threading.Thread(target=warm_caches, args=(out / "entities.parquet",),
-                                           kwargs={"stop": stop_warming}, name="corpus-identity-warm", daemon=True)
-                warming.start()
+            # Both start once the workers are up: on threads of this process they would slow the
+            # cluster's start-up (the scheduler and the client run here too).
             rebuilding = ThreadPoolExecutor(1, thread_name_prefix="corpus-rebuild")
-            rebuilt = rebuilding.submit(run.rebuild, passes=passes, passes_key=passes_key(), while_analysing=True)
+            rebuilt = []
+            key = passes_key()
+
+            def started() -> None:
+                nonlocal warming
+                if (out / "entities.parquet").exists():
+                    warming = threading.Thread(target=warm_caches, args=(out / "entities.parquet",),
+                                               kwargs={"stop": stop_warming}, name="corpus-identity-warm", daemon=True)
+                    warming.start()
+                rebuilt.append(rebuilding.submit(run.rebuild, passes=passes, passes_key=key, while_analysing=True))
+
             try:
                 try:
                     stats, close = _analyse_on_dask(run, parts, start=start, scheduler=scheduler, n_workers=n_workers,
                                                     progress=progress, max_in_flight=max_in_flight,
-                                                    recycle_after=recycle_after)
+                                                    recycle_after=recycle_after, started=started)
                 except BaseException:
                     run.stop_waiting()
                     stop_warming.set()
@@ -373,7 +381,7 @@ def run_corpus(
                 closing.append(threading.Thread(target=close, args=(stats,), name="corpus-cluster-close"))
                 closing[0].start()  # the cluster shuts down while the last tables are written
                 analysed.set()
-                counts = rebuilt.result()
+                counts = rebuilt[0].result()
             finally:
                 analysed.set()
                 rebuilding.shutdown(wait=True)  # an aborted rebuild removes its staging folder
@@ -402,8 +410,9 @@ def passes_key() -> str:
 
 
 def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | None, n_workers: int, progress: bool,
-                     max_in_flight: int | None, recycle_after: int | None):
-    """Analyse ``parts`` (lists of :class:`analysis.corpus.kept.Unit`) on Dask; ``run.keep`` each result as it arrives.
+                     max_in_flight: int | None, recycle_after: int | None, started=None):
+    """Analyse ``parts`` (lists of :class:`analysis.corpus.kept.Unit`) on Dask; ``run.keep`` each result as it arrives;
+    ``started()`` is called once the workers have loaded the model, before the first partition is submitted.
 
     Returns the run's statistics and ``close(stats)``, which closes the client and the local
     cluster and adds ``shutdown_seconds`` (on an error they are closed before it propagates)."""
@@ -471,6 +480,8 @@ def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | N
     try:
         client.run(_warm)
         startup = time.perf_counter() - start
+        if started is not None:
+            started()
         n_workers_live = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         limit = max_in_flight or 4 * n_workers_live
         # Recycling works in rounds: a round submits at most recycle_after partitions per worker;
