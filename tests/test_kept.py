@@ -164,36 +164,6 @@ def test_a_run_with_nothing_to_do_imports_no_analysis(corpus, tmp_path):
     assert proc.stdout.strip() == "[]"
 
 
-def test_a_rebuild_alongside_the_analysis_waits_and_gives_up_cleanly(corpus, tmp_path):
-    """rebuild(while_analysing=True) waits for the articles still being analysed; when the
-    analysis fails (stop_waiting) it raises, removes its staging folder and swaps nothing in."""
-    import threading
-
-    from analysis.corpus.kept import KeptRun, input_units
-    from analysis.errors import AnalysisError
-
-    out = tmp_path / "out"
-    with KeptRun(out, input_units([corpus])) as run:
-        assert run.todo  # nothing kept yet: every article is waited for
-        failure: list[BaseException] = []
-
-        def rebuild():
-            try:
-                run.rebuild(while_analysing=True)
-            except BaseException as err:  # noqa: BLE001 - handed to the test thread
-                failure.append(err)
-
-        thread = threading.Thread(target=rebuild)
-        thread.start()
-        thread.join(timeout=1.0)
-        assert thread.is_alive()  # waiting for the first article
-        run.stop_waiting()
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-    assert len(failure) == 1 and isinstance(failure[0], AnalysisError) and "stopped before" in str(failure[0])
-    assert not list(out.glob(".tables.*")) and not list(out.glob("*.parquet"))
-
-
 def test_lock_refuses_a_second_run(corpus, tmp_path):
     from analysis.corpus.kept import KeptRun, OutputLockedError
 

@@ -404,49 +404,6 @@ def _unit_key(name: str, label: str, signals: set[str], norm=normalize) -> tuple
     return key, iso or "", kind
 
 
-def warm_caches(entities_file: str | Path, *, stop=None) -> int:
-    """Compute ahead the per-name work of the identity pass for the names of an earlier
-    ``entities`` table (country, person-name parsing, company suffix, display form: pure
-    functions whose results this process caches).
-
-    Most of a pass's time on a corpus it has not seen in this process is that per-name work
-    (BBC: about 0.8 of 1.3 s). A rerun's driver calls this on the table of its last build while
-    its workers analyse the new articles, so the pass that follows finds most names done. The
-    pass's results do not depend on whether or how far this ran.
-
-    Args:
-        entities_file: an ``entities.parquet`` (a missing or unreadable file warms nothing).
-        stop: a ``threading.Event``; when set, the warm-up stops at the next name.
-
-    Returns the names computed.
-    """
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(entities_file, columns=["entity", "entity_label", "text"])
-    except (OSError, ValueError, KeyError):
-        return 0
-    signals, n = set(SIGNALS), 0
-    pairs = dict.fromkeys(zip(table.column("entity").to_pylist(), table.column("entity_label").to_pylist()))
-    texts = dict.fromkeys(table.column("text").to_pylist())
-    del table
-    for name, label in pairs:
-        if stop is not None and stop.is_set():
-            return n
-        if name is not None and label is not None:
-            _unit_key(name, label, signals)
-            n += 1
-    for text in texts:
-        if stop is not None and stop.is_set():
-            return n
-        if text is not None:
-            _display(text)
-            if len(text.split()) >= 2:
-                person_parts(_display(text))
-            n += 1
-    return n
-
-
 def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                      signals: Iterable[str] = SIGNALS) -> tuple[pd.Series, pd.DataFrame]:
     """Corpus-wide identity of every name mention.
@@ -740,7 +697,6 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     return out_ids, index
 
 
-@lru_cache(maxsize=200_000)
 def _display(text: str) -> str:
     t = _tidy(text)
     return _EDGE.sub("", _POSSESSIVE.sub("", t)) or t

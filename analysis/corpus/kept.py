@@ -46,7 +46,6 @@ import json
 import os
 import signal
 import socket
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -405,11 +404,6 @@ class KeptRun:
         self._schemas = None
         self.rebuilt = False
         self.passes: dict[str, Any] = {}
-        # a rebuild that runs while the partitions are analysed waits here for each new article
-        self._kept_now = threading.Condition()
-        self._kept_ids: set[str] = set()
-        self._stopped = False
-        self._waited = 0.0  # seconds the rebuild spent waiting for the analysis
 
     # context: lock, recover, plan
     def __enter__(self) -> "KeptRun":
@@ -534,31 +528,10 @@ class KeptRun:
             data = _encode(header, payload)
             _write_file(self.file_of(unit.doc_id), data)
             self._sums[unit.doc_id] = data[:64].decode()
-        with self._kept_now:
-            self._kept_ids.update(u.doc_id for u in units)
-            self._kept_now.notify_all()
         self.kept_partitions += 1
         self.seconds["keep"] += time.perf_counter() - t0
         if self._kill_after and self.kept_partitions >= self._kill_after:
             os.kill(os.getpid(), signal.SIGKILL)
-
-    def stop_waiting(self) -> None:
-        """The analysis ended without keeping every article (an error): a rebuild waiting for one
-        (``rebuild(while_analysing=True)``) gives up with :class:`AnalysisError`."""
-        with self._kept_now:
-            self._stopped = True
-            self._kept_now.notify_all()
-
-    def _wait_kept(self, unit: Unit) -> None:
-        if unit.doc_id in self._kept_ids:
-            return
-        t0 = time.perf_counter()
-        with self._kept_now:
-            while unit.doc_id not in self._kept_ids:
-                if self._stopped:
-                    raise AnalysisError(f"{unit.ref}: the run stopped before this article was analysed")
-                self._kept_now.wait()
-        self._waited += time.perf_counter() - t0
 
     def read(self, unit: Unit) -> tuple[dict, list | None]:
         """(header, the record batches of :data:`ARTICLE_TABLES` or None for an error) of a kept article."""
@@ -581,16 +554,11 @@ class KeptRun:
             offset += size
         return header, batches
 
-    def rebuild(self, *, passes: Callable[[Path], dict] | None = None, passes_key: str = "",
-                while_analysing: bool = False) -> dict[str, int]:
+    def rebuild(self, *, passes: Callable[[Path], dict] | None = None, passes_key: str = "") -> dict[str, int]:
         """Write every table from the kept results in ``doc_id`` order, run ``passes`` on them,
         then swap them in.
 
         Args:
-            while_analysing: called (on another thread) while the articles to do are still being
-                analysed and kept: each one is waited for (:meth:`keep`) when the rebuild reaches
-                it, so the tables of a rerun are written alongside the analysis of its few new
-                articles instead of after it; :meth:`stop_waiting` ends the wait if the analysis fails.
             passes: the corpus-level passes: called with the folder of the new tables (each
                 ``<name>.parquet`` there is the new table), may rewrite them and add the tables of
                 :data:`PASS_TABLES`; returns what the run summary reports of them.
@@ -607,7 +575,8 @@ class KeptRun:
         from .tables import schemas as table_schemas
 
         t0 = time.perf_counter()
-        if not self.todo and not self.dropped and self._built_digest(passes_key) == self._built_record():
+        built = self._built_digest(passes_key)
+        if not self.todo and not self.dropped and built == self._built_record():
             record = json.loads((self.dir / BUILT_FILE).read_bytes())
             self.passes = record.get("passes", {})
             self.seconds["rebuild"] = time.perf_counter() - t0
@@ -651,11 +620,8 @@ class KeptRun:
                     pending.pop().result()  # the previous row group is written (its error raised here)
                 pending.append(writer.submit(write, tables))
 
-            waiting = {u.doc_id for u in self.todo} if while_analysing else set()
             try:
                 for i, unit in enumerate(self.units, start=1):
-                    if unit.doc_id in waiting:
-                        self._wait_kept(unit)
                     header, batches = self.read(unit)
                     if batches is None:
                         errs["path"].append(unit.ref)
@@ -677,7 +643,7 @@ class KeptRun:
                 writer.shutdown(wait=True)
                 for w in writers.values():
                     w.close()
-            self.seconds["rebuild"] = time.perf_counter() - t0 - self._waited  # its own work, not the wait
+            self.seconds["rebuild"] = time.perf_counter() - t0
             t1 = time.perf_counter()
             self.passes = passes(stage) if passes is not None else {}
             self.seconds["passes"] = time.perf_counter() - t1
@@ -690,7 +656,6 @@ class KeptRun:
             for leftover in stage.iterdir():
                 leftover.unlink()
             stage.rmdir()
-        built = self._built_digest(passes_key)  # every article is kept by now
         marker = self.out / COMMIT_FILE
         _write_file(marker, json.dumps(names).encode())
         for name in names:

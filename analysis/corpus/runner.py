@@ -258,9 +258,8 @@ def run_corpus(
     Incremental and resumable (:mod:`analysis.corpus.kept`): each article's results are kept
     under ``out_dir/.kept`` with their key (content, settings, model, code); a later run analyses
     only articles that are new or whose key changed, drops those that left the input, and
-    rebuilds every table from the kept results (on a thread, while the workers analyse: it waits
-    for each new article's result as it reaches it), then reruns the corpus-level passes on the
-    tables (entity identity). A killed run resumes where it stopped. ``out_dir`` is locked for the run.
+    rebuilds every table from the kept results, then reruns the corpus-level passes on the tables
+    (entity identity). A killed run resumes where it stopped. ``out_dir`` is locked for the run.
 
     Args:
         inputs: article files, folders, globs, JSON Lines files (``.jsonl``, ``.jsonl.gz``).
@@ -305,7 +304,6 @@ def run_corpus(
         (``partitions`` 0). Articles that fail are rows of ``errors.parquet``; the run does not stop for them.
     """
     import threading
-    from concurrent.futures import ThreadPoolExecutor
 
     from .kept import KeptRun, input_units
 
@@ -323,70 +321,31 @@ def run_corpus(
         parts = partition(run.todo, min(partition_size, max(1, -(-len(run.todo) // (4 * n_workers)))))
         stats = {"startup_seconds": 0.0, "shutdown_seconds": 0.0,
                  "worker_seconds": {}, "worker_processes": 0, "restarts": 0}
-        from .identity import warm_caches, write_identity
-
-        closing: list[threading.Thread] = []  # the cluster's shutdown, once the analysis is over
-        analysed = threading.Event()
-        stop_warming = threading.Event()
-        warming = None
-
-        def passes(stage: Path) -> dict:
-            # the workers are gone before the identity pass holds the corpus's mentions in memory
-            # (10x BBC: 668,030 mentions, about 1.1 GB in this process)
-            analysed.wait()
-            for thread in closing:
-                thread.join()
-            if warming is not None:
-                stop_warming.set()
-                warming.join()
-            return write_identity(stage)
-
-        if not parts:
-            analysed.set()
-            # corpus-wide entity ids from the rebuilt tables (no parse), before they are swapped in
-            counts = run.rebuild(passes=passes, passes_key=passes_key())
-        else:
+        closing = None
+        if parts:
             if run.settings["mention_sentiment"]:  # the int8 ONNX model is built once here, not by every worker
                 from ..articles.mention_sentiment import prepare_mention_model
 
                 prepare_mention_model()
-            # While the workers start and analyse, this process has little to do: it writes the
-            # tables from the kept results, waiting for each new article's as it comes (kept results
-            # arrive in doc_id order, partition by partition), and computes the identity pass's
-            # per-name work for the names of the last build (identity.warm_caches); a rerun of a
-            # few new articles then ends with the identity pass alone.
-            # Both start once the workers are up: on threads of this process they would slow the
-            # cluster's start-up (the scheduler and the client run here too).
-            rebuilding = ThreadPoolExecutor(1, thread_name_prefix="corpus-rebuild")
-            rebuilt = []
-            key = passes_key()
+            stats, close = _analyse_on_dask(run, parts, start=start, scheduler=scheduler, n_workers=n_workers,
+                                            progress=progress, max_in_flight=max_in_flight, recycle_after=recycle_after)
+            closing = threading.Thread(target=close, args=(stats,), name="corpus-cluster-close")
+            closing.start()  # the cluster shuts down while the tables are rebuilt
+        try:
+            from .identity import write_identity
 
-            def started() -> None:
-                nonlocal warming
-                if (out / "entities.parquet").exists():
-                    warming = threading.Thread(target=warm_caches, args=(out / "entities.parquet",),
-                                               kwargs={"stop": stop_warming}, name="corpus-identity-warm", daemon=True)
-                    warming.start()
-                rebuilt.append(rebuilding.submit(run.rebuild, passes=passes, passes_key=key, while_analysing=True))
+            def passes(stage: Path) -> dict:
+                # the workers are gone before the identity pass holds the corpus's mentions in memory
+                # (10x BBC: 668,030 mentions, about 1.1 GB in this process)
+                if closing is not None:
+                    closing.join()
+                return write_identity(stage)
 
-            try:
-                try:
-                    stats, close = _analyse_on_dask(run, parts, start=start, scheduler=scheduler, n_workers=n_workers,
-                                                    progress=progress, max_in_flight=max_in_flight,
-                                                    recycle_after=recycle_after, started=started)
-                except BaseException:
-                    run.stop_waiting()
-                    stop_warming.set()
-                    raise
-                closing.append(threading.Thread(target=close, args=(stats,), name="corpus-cluster-close"))
-                closing[0].start()  # the cluster shuts down while the last tables are written
-                analysed.set()
-                counts = rebuilt[0].result()
-            finally:
-                analysed.set()
-                rebuilding.shutdown(wait=True)  # an aborted rebuild removes its staging folder
-                for thread in closing:
-                    thread.join()
+            # corpus-wide entity ids from the rebuilt tables (no parse), before they are swapped in
+            counts = run.rebuild(passes=passes, passes_key=passes_key())
+        finally:
+            if closing is not None:
+                closing.join()
     end = time.perf_counter()
     summary = {name: counts.get(name, 0) for name in TABLES}
     summary.update(entity_index=run.passes.get("entity_index", 0), identity_seconds=run.passes.get("seconds", 0.0))
@@ -410,9 +369,8 @@ def passes_key() -> str:
 
 
 def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | None, n_workers: int, progress: bool,
-                     max_in_flight: int | None, recycle_after: int | None, started=None):
-    """Analyse ``parts`` (lists of :class:`analysis.corpus.kept.Unit`) on Dask; ``run.keep`` each result as it arrives;
-    ``started()`` is called once the workers have loaded the model, before the first partition is submitted.
+                     max_in_flight: int | None, recycle_after: int | None):
+    """Analyse ``parts`` (lists of :class:`analysis.corpus.kept.Unit`) on Dask; ``run.keep`` each result as it arrives.
 
     Returns the run's statistics and ``close(stats)``, which closes the client and the local
     cluster and adds ``shutdown_seconds`` (on an error they are closed before it propagates)."""
@@ -480,8 +438,6 @@ def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | N
     try:
         client.run(_warm)
         startup = time.perf_counter() - start
-        if started is not None:
-            started()
         n_workers_live = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         limit = max_in_flight or 4 * n_workers_live
         # Recycling works in rounds: a round submits at most recycle_after partitions per worker;
