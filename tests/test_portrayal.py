@@ -162,6 +162,22 @@ def test_attention_quotes_examples_and_escaped_tables():
     assert 'id="xy"' in html
 
 
+def test_a_date_guessed_from_the_text_is_used_only_when_asked():
+    """An article without a publication date whose date was inferred from its text (an old date the
+    story recounts) is undated by default, and placed by that date with inferred_dates=True."""
+    tables = _corpus()
+    arts = tables["articles"].copy()
+    arts["published_source"] = "jsonl"
+    arts.loc[arts["article_id"] == "A-nd", ["published", "published_source"]] = [pd.Timestamp("1918-11-11"), "inferred"]
+    tables = {**tables, "articles": arts}
+    default = P.portrayal(tables, period="year", entities=["Jane Doe"])
+    assert "1918" not in set(default["period"]) and _cell(default, outlet="A", period="undated")["mentions"] == 2
+    asked = P.portrayal(tables, period="year", entities=["Jane Doe"], inferred_dates=True)
+    assert _cell(asked, outlet="A", period="1918")["mentions"] == 2 and "undated" not in set(asked["period"])
+    assert set(P.article_frame(tables)["period"]) == {"2019", "2020", "undated"}
+    assert P.prepare(tables, period="year", inferred_dates=True).articles["period"].eq("1918").sum() == 1
+
+
 def test_views_and_figures_build_from_the_notebook_parameters():
     view = P.prepare(_corpus(), period="year", entities="Jane Doe|Acme Corp", outlets="A|B", min_n=5)
     assert view.entities == ["Jane Doe", "Acme Corp"]

@@ -72,8 +72,19 @@ def _periods(published: pd.Series, period: str) -> pd.Series:
     return out
 
 
+def _article_meta(arts: pd.DataFrame, inferred_dates: bool) -> pd.DataFrame:
+    """``article_id, outlet, topic, published, bias`` of the articles; without ``inferred_dates``
+    a date guessed from the article's text (``published_source`` "inferred") is left out, so the
+    article counts as undated."""
+    meta = arts[["article_id", "outlet", "topic", "published"]].assign(
+        bias=arts["bias"] if "bias" in arts.columns else None)
+    if not inferred_dates and "published_source" in arts.columns:
+        meta["published"] = meta["published"].mask(arts["published_source"].eq("inferred"))
+    return meta
+
+
 def mention_frame(tables: dict[str, pd.DataFrame], *, key: str = "entity", period: str = "year",
-                  merge_aliases: bool = True) -> pd.DataFrame:
+                  merge_aliases: bool = True, inferred_dates: bool = False) -> pd.DataFrame:
     """Every scored mention with its article's outlet, topic, bias, date and period.
 
     Args:
@@ -84,6 +95,11 @@ def mention_frame(tables: dict[str, pd.DataFrame], *, key: str = "entity", perio
         period: ``week``, ``month``, ``quarter``, ``year`` or ``all``.
         merge_aliases: with ``key="entity"``, count a bare surname with the one full name it
             stands for across the corpus: its canonical name from :mod:`analysis.corpus.identity`.
+        inferred_dates: date an article that came without a publication date by the date
+            guessed from its text (:func:`analysis.io.dates.infer_dct`, ``published_source``
+            "inferred"); off (default), it is undated here. The guess is the latest date the text
+            gives in full, which for a story recounting the past is not its publication date
+            (an Armistice centenary piece in AllSides is dated 1918 that way).
 
     Returns:
         :data:`MENTION_COLUMNS`; ``entity`` holds the values of ``key``.
@@ -105,20 +121,17 @@ def mention_frame(tables: dict[str, pd.DataFrame], *, key: str = "entity", perio
         known = frame["entity_id"].notna()
         frame.loc[known, "entity"] = frame.loc[known, "entity_id"].map(names)
         frame = frame.drop(columns=["entity_id"])
-    arts = tables["articles"]
-    meta = arts[["article_id", "outlet", "topic", "published"]].assign(
-        bias=arts["bias"] if "bias" in arts.columns else None)
+    meta = _article_meta(tables["articles"], inferred_dates)
     frame = frame.merge(meta, on="article_id", how="left")
     frame["outlet"] = frame["outlet"].fillna("(unknown outlet)")
     frame["period"] = _periods(frame["published"], period)
     return frame[list(MENTION_COLUMNS)].reset_index(drop=True)
 
 
-def article_frame(tables: dict[str, pd.DataFrame], *, period: str = "year") -> pd.DataFrame:
-    """``article_id, outlet, topic, bias, published, period`` of every article (the denominators)."""
-    arts = tables["articles"]
-    out = arts[["article_id", "outlet", "topic", "published"]].assign(
-        bias=arts["bias"] if "bias" in arts.columns else None)
+def article_frame(tables: dict[str, pd.DataFrame], *, period: str = "year", inferred_dates: bool = False) -> pd.DataFrame:
+    """``article_id, outlet, topic, bias, published, period`` of every article (the denominators);
+    ``inferred_dates`` as in :func:`mention_frame`."""
+    out = _article_meta(tables["articles"], inferred_dates)
     out["outlet"] = out["outlet"].fillna("(unknown outlet)")
     out["period"] = _periods(out["published"], period)
     return out.reset_index(drop=True)
@@ -171,7 +184,8 @@ def bootstrap_ci(scores: np.ndarray, *, n_boot: int = 1000, level: float = 0.95,
 def portrayal(tables: dict[str, pd.DataFrame], *, key: str = "entity", period: str = "year",
               by_topic: bool = False, entities: Sequence[str] = (), outlets: Sequence[str] = (),
               topics: Sequence[str] = (), start: str = "", end: str = "", min_n: int = 20,
-              n_boot: int = 1000, level: float = 0.95, seed: int = 0, merge_aliases: bool = True) -> pd.DataFrame:
+              n_boot: int = 1000, level: float = 0.95, seed: int = 0, merge_aliases: bool = True,
+              inferred_dates: bool = False) -> pd.DataFrame:
     """The ``portrayal`` table: entity x outlet x period (x topic) → attention and targeted sentiment.
 
     Args:
@@ -184,16 +198,17 @@ def portrayal(tables: dict[str, pd.DataFrame], *, key: str = "entity", period: s
         start, end: ISO dates (inclusive); undated articles are dropped when either is given.
         min_n: cells with fewer mentions are flagged ``small`` (kept, not hidden).
         n_boot, level, seed: bootstrap of the mean score (:func:`bootstrap_ci`).
-        merge_aliases: see :func:`mention_frame`.
+        merge_aliases, inferred_dates: see :func:`mention_frame`.
 
     Returns:
         :data:`COLUMNS`, one row per non-empty cell, sorted by entity, outlet, period, topic.
     """
     if min_n < 1:
         raise ParameterError(f"min_n must be at least 1, got {min_n}")
-    frame = select(mention_frame(tables, key=key, period=period, merge_aliases=merge_aliases),
+    frame = select(mention_frame(tables, key=key, period=period, merge_aliases=merge_aliases, inferred_dates=inferred_dates),
                    outlets=outlets, topics=topics, start=start, end=end, entities=entities)
-    arts = select(article_frame(tables, period=period), outlets=outlets, topics=topics, start=start, end=end)
+    arts = select(article_frame(tables, period=period, inferred_dates=inferred_dates), outlets=outlets, topics=topics,
+                  start=start, end=end)
     return portrayal_from_frames(frame, arts, by_topic=by_topic, min_n=min_n, n_boot=n_boot, level=level, seed=seed)
 
 
@@ -472,7 +487,7 @@ def _split(value: str | Sequence[str]) -> list[str]:
 def prepare(tables: dict[str, pd.DataFrame], *, key: str = "entity", period: str = "year",
             entities: str | Sequence[str] = "", top_n: int = 8, outlets: str | Sequence[str] = "",
             topics: str | Sequence[str] = "", start: str = "", end: str = "", min_n: int = 20,
-            seed: int = 0) -> View:
+            seed: int = 0, inferred_dates: bool = False) -> View:
     """Filter a corpus and build the notebook's tables.
 
     Args:
@@ -482,9 +497,11 @@ def prepare(tables: dict[str, pd.DataFrame], *, key: str = "entity", period: str
     """
     _check_period(period)
     outlet_list, topic_list = _split(outlets), _split(topics)
-    mentions = select(mention_frame(tables, key=key, period=period), outlets=outlet_list, topics=topic_list,
+    mentions = select(mention_frame(tables, key=key, period=period, inferred_dates=inferred_dates),
+                      outlets=outlet_list, topics=topic_list,
                       start=start, end=end)
-    arts = select(article_frame(tables, period=period), outlets=outlet_list, topics=topic_list, start=start, end=end)
+    arts = select(article_frame(tables, period=period, inferred_dates=inferred_dates), outlets=outlet_list,
+                  topics=topic_list, start=start, end=end)
     chosen = _split(entities) or top_entities(mentions, n=top_n)
     rows = mentions[mentions["entity"].isin(chosen)]
     table = portrayal_from_frames(rows, arts, min_n=min_n, seed=seed)
@@ -515,9 +532,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--period", default="year", choices=list(PERIODS))
     parser.add_argument("--min-n", type=int, default=20)
     parser.add_argument("--key", default="entity")
+    parser.add_argument("--inferred-dates", action="store_true",
+                        help="date articles without a publication date by the date guessed from their text")
     args = parser.parse_args(argv)
     params = {"entities": args.entities, "top_n": args.top_n, "outlets": args.outlets, "topic": args.topic,
-              "start": args.start, "end": args.end, "period": args.period, "min_n": args.min_n, "key": args.key}
+              "start": args.start, "end": args.end, "period": args.period, "min_n": args.min_n, "key": args.key,
+              "inferred_dates": args.inferred_dates}
     try:
         html_path = render_portrayal_report(args.corpus_dir, args.out, **params)
     except AnalysisError as err:
