@@ -703,10 +703,14 @@ def _display(text: str) -> str:
 
 
 def _canonical_name(ordered: list[tuple[str, int]], type_: str) -> str:
-    """The most frequent alias; for a person, the most frequent multi-word alias without a title."""
+    """The most frequent alias; for a person, the most frequent multi-word alias without a title,
+    and when the person is also named by one word ("Blair"), one whose surname is such a word:
+    the bare "Clinton"s that no context could attribute stay "Clinton", not a stray "Clinton Inc"."""
     if type_ == "PERSON":
+        bare = {normalize(a) for a, _ in ordered if len(a.split()) == 1}
         full = [(a, n) for a, n in ordered if len(a.split()) >= 2 and person_parts(a)[0] == "full"
-                and not normalize(a).split()[0].rstrip(".") in BARE_TITLES]
+                and not normalize(a).split()[0].rstrip(".") in BARE_TITLES
+                and (not bare or person_parts(a)[2] in bare)]
         if full:
             return full[0][0]
     return ordered[0][0]
