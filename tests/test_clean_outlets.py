@@ -32,6 +32,8 @@ def _reasons(raw: str) -> Counter:
     ("The opinions expressed by columnists are their own and do not represent the views of Example.com.", "columnist disclaimer"),
     ("Photos: Lantern festivals around the world People release lanterns over the river on Sunday. Hide Caption 1 of 12 "
      "Photos: Lantern festivals around the world A child holds a paper lantern. Hide Caption 2 of 12", "photo gallery"),
+    ("JUST WATCHED Mayor on the harbour plan Replay More Videos ... MUST WATCH Mayor on the harbour plan 01:49", "video playlist"),
+    ("MUST WATCH Dredging the harbour, explained 02:45", "video playlist"),
 ])
 def test_each_shape_is_removed_by_its_rule(line, reason):
     raw = f"{TITLE}\n{REAL}\n{line}\n{REAL} More followed."
@@ -68,6 +70,7 @@ def test_person_card_widgets_keep_the_name_and_drop_the_headlines():
     "Smith met Jones and then Smith said MORE needs to be done.",
     "THE SECRETARY WILL ADDRESS THE NATION AND THEN THE NATION WILL HEAR MORE",
     "The museum will hide the caption of photo 1 of 12 until the artist's family agrees, a spokeswoman said on Friday.",
+    "Just watched the debate again: the mayor never answered the question about dredging, which starts at 10:30.",
 ])
 def test_real_text_is_kept(para):
     raw = f"{TITLE}\n{para}"

@@ -135,6 +135,11 @@ _BOILERPLATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # a photo gallery flattened into the text: captions with the viewer's control and counter
         # ("... over Times Square. Hide Caption 1 of 24 Photos: ..."); tagged as a PERSON otherwise
         ("photo gallery", r"\b(hide|show) caption\s*\d+\s+of\s+\d+\b"),
+        # a video playlist flattened into the text, one line per clip with the player's labels
+        # and the clip's length ("JUST WATCHED <title> Replay More Videos ... MUST WATCH <title> 01:49");
+        # the clip titles became sentences and "WATCHED Obama"-like names otherwise
+        ("video playlist", r"^just watched\b.{0,300}\breplay\b.{0,20}\bmore videos\b"),
+        ("video playlist", r"^must watch\b.{0,300}\s\d{1,2}:\d{2}$"),
     )
 )
 
