@@ -434,3 +434,19 @@ def test_a_persons_name_ends_in_a_surname_the_corpus_uses():
     assert _canonical_name([("Clarke", 51), ("Charles Clarke", 30), ("Charles Clark", 1)], "PERSON") == "Charles Clarke"
     assert _canonical_name([("Rick Wagoner", 3), ("Rick Waggoner", 1)], "PERSON") == "Rick Wagoner"
     assert _canonical_name([("Yukos", 9), ("Yukos Oil", 2)], "ORG") == "Yukos"
+
+
+def test_an_acronym_one_article_spells_out_joins_its_name_but_never_a_persons():
+    """One article that defines "NATO" is enough for the corpus's other NATOs (AllSides sample:
+    NATO was two rows, 81 and 34 mentions); an acronym is never joined to a person's name
+    (BBC: one article's "DJ" resolved to "Dan Jolin" would have made every DJ him)."""
+    P, O = "PERSON", "ORG"
+    rows = [("n1", "North Atlantic Treaty Organization", O, "North Atlantic Treaty Organization", O),
+            ("n1", "NATO", O, "North Atlantic Treaty Organization", O),
+            ("n2", "NATO", O, "NATO", O), ("n3", "NATO", O, "NATO", O),
+            ("d1", "Dan Jolin", P, "Dan Jolin", P), ("d1", "DJ", P, "Dan Jolin", P),
+            ("d2", "DJ", O, "DJ", O), ("d3", "DJ", O, "DJ", O)]
+    ents, articles = _tables(rows, [(a, "news", "X", "2017-01-01") for a in sorted({r[0] for r in rows})])
+    ids, index = resolve_identity(ents, articles)
+    assert _id(ents, ids, "NATO", "n2") == _id(ents, ids, "North Atlantic Treaty Organization", "n1")
+    assert _id(ents, ids, "DJ", "d2") != _id(ents, ids, "Dan Jolin", "d1")

@@ -32,7 +32,8 @@ Signals, each switchable (``signals=``) so it can be measured on its own:
 ``acronym``
     An acronym that the corpus spells out (articles where the per-article pass resolved
     "WTO" to "World Trade Organization") joins that name in the articles that do not spell it
-    out, when at least 80 % of the articles that resolved it (and at least 2) agree.
+    out, when at least 80 % of the articles that resolved it agree (one article is enough: the
+    long form must spell the acronym out, :func:`_spells_out`, and be no person's name).
 ``plural``
     A single-word non-person name joins its singular ("Oscars" → "Oscar", "Tories" → "Tory"); when the plural
     itself is voted not PERSON, the group counts as having no person evidence in the type vote
@@ -92,6 +93,9 @@ import pandas as pd
 from ..schema import Table
 
 #: Every signal; ``resolve_identity(..., signals=...)`` switches them off one by one for ablation.
+#: Articles that must resolve an acronym to one long form before the corpus joins them.
+ACRONYM_MIN_ARTICLES = 1
+
 SIGNALS = ("surface", "country", "company", "person", "surname", "acronym", "plural", "fuzzy")
 
 #: The ``entity_index`` table: one row per corpus entity (declared once, :mod:`analysis.schema`).
@@ -499,10 +503,11 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
         keys_present = set(unit_key)
         for a, cnt in spelled.items():
             full, n = sorted(cnt.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            if n >= 2 and n >= 0.8 * sum(cnt.values()) and f"name:{a}" in keys_present and _spells_out(a, full):
+            if n >= ACRONYM_MIN_ARTICLES and n >= 0.8 * sum(cnt.values()) and f"name:{a}" in keys_present and _spells_out(a, full):
                 # the long name's key as the units key it (any article that resolved it)
                 target = units.loc[units["entity"] == full, "key"]
-                if len(target):
+                # never a person's name: "DJ" is no "Dan Jolin" because one article spelled it so
+                if len(target) and not target.iloc[0].startswith("person:"):
                     uf.union(f"name:{a}", target.iloc[0])
 
     # plurals: "oscars" -> "oscar" for non-person single words
