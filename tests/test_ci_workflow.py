@@ -52,6 +52,7 @@ def test_workflow_sets_up_python_311_and_chromium(workflow):
     assert len(setup) == 1 and str(setup[0]["with"]["python-version"]) == "3.11"
     runs = "\n".join(s.get("run", "") for s in steps)
     assert re.search(r"apt-get install[^\n]*\bchromium\b", runs)
+    assert re.search(r"apt-get install[^\n]*\blibxml-parser-perl\b", runs)  # tilse's ROUGE perl script
     assert "playwright install" not in runs
 
 
@@ -75,13 +76,15 @@ def test_workflow_uploads_reports_artifact(workflow):
     assert report_step < upload[0]
 
 
-def test_ci_run_script_is_strict_and_installs_chromium_only_when_missing():
+def test_ci_run_script_is_strict_and_installs_chromium_and_perl_xml_only_when_missing():
     text = CI_RUN.read_text(encoding="utf-8")
     assert os.access(CI_RUN, os.X_OK)
     assert "set -euo pipefail" in text
     code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
     assert "playwright install" not in code
-    guard = re.search(r"if \[ ! -x /usr/bin/chromium \]; then(.*?)\nfi", text, re.S)
-    assert guard and 'id -u)" = 0' in guard.group(1) and "apt-get install -y" in guard.group(1)
+    assert re.search(r'\[ -x /usr/bin/chromium \] \|\| missing="\$missing chromium"', code)
+    assert re.search(r'perl -MXML::Parser -e 1 2>/dev/null \|\| missing="\$missing libxml-parser-perl"', code)
+    guard = re.search(r'if \[ -n "\$missing" \]; then(.*?)\nfi', code, re.S)
+    assert guard and 'id -u)" = 0' in guard.group(1) and "apt-get install -y" in guard.group(1) and "apt-get install -y" in guard.group(1)
     assert text.index("apt-get install") < text.index("make report") < text.index("make test")
     subprocess.run(["bash", "-n", str(CI_RUN)], check=True, timeout=10)
