@@ -433,7 +433,8 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     norm = normalize if "surface" in signals else (lambda s: str(s))
     ents = entities[["article_id", "text", "label", "entity", "entity_label"]]
     if "person" in signals:  # "Mr Blair" tagged ORG: a courtesy title only ever precedes a person
-        titled = ents["entity_label"].ne("PERSON") & ents["entity"].map(_courtesy_titled)
+        titled = ents["entity_label"].ne("PERSON") & ents["entity"].map(
+            {e: _courtesy_titled(e) for e in ents["entity"].unique()})
         if titled.any():
             ents = ents.assign(label=ents["label"].mask(titled, "PERSON"), entity_label=ents["entity_label"].mask(titled, "PERSON"))
     # --- units: one per (article, per-article canonical name) --------------------------------
@@ -495,8 +496,9 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     # acronyms the corpus spells out
     if "acronym" in signals:
         spelled: dict[str, Counter] = defaultdict(Counter)
-        acr_rows = ents[ents["text"].map(lambda t: _acronym(str(t)) is not None)]
-        acr = acr_rows.assign(a=acr_rows["text"].map(lambda t: _acronym(str(t)).lower()))
+        acronyms = {t: _acronym(str(t)) for t in ents["text"].unique()}
+        acr_rows = ents[ents["text"].map(lambda t: acronyms[t] is not None)]
+        acr = acr_rows.assign(a=acr_rows["text"].map(lambda t: acronyms[t].lower()))
         acr = acr[acr["a"] != acr["entity"].map(lambda e: normalize(e).replace(" ", ""))]
         for a, grp in acr.drop_duplicates(["article_id", "a", "entity"]).groupby("a", sort=True):
             spelled[a].update(grp["entity"])
@@ -667,9 +669,13 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     aliases_of: dict[str, Counter] = defaultdict(Counter)
     entities_of: dict[str, Counter] = defaultdict(Counter)
     articles_of: dict[str, set] = defaultdict(set)
-    for g, text, ent, art in zip(mention_final, ents["text"].to_numpy(), ents["entity"].to_numpy(), ents["article_id"].to_numpy()):
-        aliases_of[g][text] += 1
-        entities_of[g][ent] += 1
+    # counted per distinct (group, value) pair (Counter's C loop), in order of first mention as before
+    groups = mention_final.tolist()
+    for (g, text), n in Counter(zip(groups, ents["text"].tolist())).items():
+        aliases_of[g][text] = n
+    for (g, ent), n in Counter(zip(groups, ents["entity"].tolist())).items():
+        entities_of[g][ent] = n
+    for g, art in dict.fromkeys(zip(groups, ents["article_id"].tolist())):
         articles_of[g].add(art)
     display = {t: _display(t) for t in {t for c in aliases_of.values() for t in c}}
     country_of_key = {}
