@@ -64,6 +64,10 @@ def _train(args: argparse.Namespace) -> int:
         from .evaluation.tagger_training import main_train
     elif args.what == "coref":
         from .evaluation.coref_pairs import main_train
+    elif "--corpus-model" in args.rest:
+        from .evaluation.targeted_corpus_training import main_train
+
+        return main_train([a for a in args.rest if a != "--corpus-model"])
     else:
         from .articles.targeted import main_train
 
