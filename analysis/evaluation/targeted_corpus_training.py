@@ -196,6 +196,9 @@ def train(settings: dict, train_ex: Sequence[Example], dev: Sequence[Example] = 
         teacher = torch.tensor(_teacher_proba(train_ex), dtype=torch.float32)
         teacher = torch.softmax(torch.log(teacher.clamp_min(1e-8)) / s["temperature"], dim=-1)
     markers = [m for _, m in encoded]
+    # Loading the teacher builds a network, which draws from torch's generator; seeding again here
+    # makes dropout the same whether the teacher's probabilities came from the cache or not.
+    torch.manual_seed(s["seed"])
     tuned = net.bert.encoder.layer[frozen:]
     params = [q for q in net.parameters() if q.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=s["lr"], weight_decay=s["weight_decay"])
