@@ -65,8 +65,8 @@ without distillation, .789 the first distilled run, .773 with 3 layers) against 
 
 Cost: a corpus run with the table takes about 1.45x the CPU of the same run without it (100
 AllSides articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``,
-2 Dec, load 0.7-2.7 on the 2 cores: 1.47 and 1.43 with the committed 4-layer model, 1.43 and 1.45
-with the first distilled run; 1.69 with the 6-layer model in the same session, 1.66-1.72 before;
+2 Dec, load 0.7-2.7 on the 2 cores: 1.47, 1.43 and 1.39 with the committed 4-layer model, 1.43 and
+1.45 with the first distilled run; 1.69 and 1.68 with the 6-layer model in the same session, 1.66-1.72 before;
 2.59 before the three changes above).
 """
 from __future__ import annotations
