@@ -64,6 +64,10 @@ def _train(args: argparse.Namespace) -> int:
         from .evaluation.tagger_training import main_train
     elif args.what == "coref":
         from .evaluation.coref_pairs import main_train
+    elif "--corpus-model" in args.rest:
+        from .evaluation.targeted_corpus_training import main_train
+
+        return main_train([a for a in args.rest if a != "--corpus-model"])
     else:
         from .articles.targeted import main_train
 
@@ -127,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--report", action="store_true", help="also render notebooks/corpus.ipynb into OUT/corpus.{ipynb,html}")
     co.add_argument("--portrayal", action="store_true",
                     help="also score every name mention with the targeted sentiment model (table mention_sentiment, "
-                         "about 1.7x the CPU); with --report, also render notebooks/portrayal.ipynb")
+                         "about 1.45x the CPU); with --report, also render notebooks/portrayal.ipynb")
     co.add_argument("--tagger", choices=["conll", "minilm"], default="conll",
                     help="name tagger: the default (conll) or the heavier MiniLM option (analysis.lang.minilm_tagger)")
     co.add_argument("--quiet", action="store_true", help="no progress bar")

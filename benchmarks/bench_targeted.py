@@ -11,7 +11,10 @@ intra-op threads (corpus workers use 1). Backends: ``minilm`` (float, the commit
 per-channel weights, the model's full 60-piece context window), ``onnx-int8-ctxN`` (the same
 with at most ``--context`` word-pieces of context on each side: what corpus runs use,
 ``mention_sentiment.CONTEXT_TOKENS``), ``minilm-ctxN`` (float torch with that cap, for
-reference), ``lexical``.
+reference), ``lexical``; all of these with the 6-layer model of the article reports
+(``targeted_sentiment.minilm.pt``). When the shallower corpus model is committed
+(``targeted_sentiment.corpus.minilm.pt``, or ``--corpus-artifact``), two more rows:
+``corpus-onnx-int8-ctxN`` (what corpus runs use) and ``corpus-minilm-ctxN`` (its float model at the cap).
 """
 from __future__ import annotations
 
@@ -19,12 +22,14 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from analysis.config import DATA_DIR
 from analysis.articles.mention_sentiment import CONTEXT_TOKENS, FastMiniLM, OnnxMiniLM
-from analysis.articles.targeted import LEXICAL_ARTIFACT, MINILM_ARTIFACT, load_newsmtsc, load_targeted_model, macro_f1
+from analysis.articles.targeted import (CORPUS_ARTIFACT, LEXICAL_ARTIFACT, MINILM_ARTIFACT, load_newsmtsc, load_targeted_model,
+                                       macro_f1)
 
 
 def main() -> int:
@@ -33,6 +38,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--context", type=int, default=CONTEXT_TOKENS,
                         help="context cap (word-pieces per side) of the -ctx rows; default: the corpus runs' cap")
+    parser.add_argument("--corpus-artifact", type=Path, default=CORPUS_ARTIFACT,
+                        help="the shallower corpus model (rows corpus-*; skipped when the file is missing)")
     args = parser.parse_args()
     import torch
 
@@ -50,11 +57,17 @@ def main() -> int:
         "minilm": base,
         "minilm-fast": FastMiniLM(base, quantize=False),
         "minilm-int8": FastMiniLM(base, quantize=True),
-        "onnx-int8": OnnxMiniLM(threads=args.threads),
-        f"onnx-int8-ctx{args.context}": OnnxMiniLM(threads=args.threads, context_tokens=args.context),
+        "onnx-int8": OnnxMiniLM(threads=args.threads, artifact=MINILM_ARTIFACT),
+        f"onnx-int8-ctx{args.context}": OnnxMiniLM(threads=args.threads, context_tokens=args.context,
+                                                   artifact=MINILM_ARTIFACT),
         f"minilm-ctx{args.context}": FastMiniLM(base, quantize=False, context_tokens=args.context),
         "lexical": load_targeted_model(LEXICAL_ARTIFACT),
     }
+    if args.corpus_artifact.is_file():
+        models[f"corpus-onnx-int8-ctx{args.context}"] = OnnxMiniLM(threads=args.threads, context_tokens=args.context,
+                                                                   artifact=args.corpus_artifact)
+        models[f"corpus-minilm-ctx{args.context}"] = FastMiniLM(load_targeted_model(args.corpus_artifact),
+                                                                quantize=False, context_tokens=args.context)
     rows, ref = {}, None
     for name, model in models.items():
         model.predict_proba(items[:64])  # warm-up

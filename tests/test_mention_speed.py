@@ -65,14 +65,18 @@ def test_context_cap_keeps_the_nearest_pieces_and_the_whole_target():
 
 
 @needs_minilm
-def test_exported_graph_computes_the_float_network():
-    """The export runs the last layer only at [CLS] and the marker: same logits as the network."""
+@pytest.mark.parametrize("which", ["report", "corpus"])
+def test_exported_graph_computes_the_float_network(which):
+    """The export runs the last layer only at [CLS] and the marker: same logits as the network
+    (the 6-layer model of the reports and the shallower one of corpus runs, when committed)."""
     import torch
 
     from analysis.articles.mention_sentiment import _Export
-    from analysis.articles.targeted import _pad, load_targeted_model
+    from analysis.articles.targeted import CORPUS_ARTIFACT, _pad, load_targeted_model
 
-    base = load_targeted_model(MINILM_ARTIFACT)
+    if which == "corpus" and not CORPUS_ARTIFACT.is_file():
+        pytest.skip("no corpus model committed")
+    base = load_targeted_model(MINILM_ARTIFACT if which == "report" else CORPUS_ARTIFACT)
     batch = _pad([base.encode(item) for item in ITEMS])
     with torch.inference_mode():
         want = base.net.eval()(*batch)

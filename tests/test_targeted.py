@@ -165,3 +165,26 @@ def test_committed_minilm_artifact_scores_devtest(data_dir):
     examples = load_newsmtsc(data_dir / "newsmtsc" / "devtest_rw.jsonl")
     result = evaluate_model(load_targeted_model(MINILM_ARTIFACT), examples)
     assert result["f1_macro"] >= DEVTEST_FLOOR[MINILM_ARTIFACT]
+
+
+@minilm
+def test_corpus_model_training_is_deterministic_and_shallower(tmp_path, monkeypatch):
+    """The corpus model (``train sentiment --corpus-model``): first k layers, top ones tuned; same
+    seed, same machine: identical weights, whether the teacher's probabilities are computed (its
+    network built, which draws from torch's generator) or read from the cache; it saves and
+    loads as a MiniLM artifact of k layers."""
+    from analysis.evaluation.targeted_corpus_training import SETTINGS, train
+
+    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    examples = load_newsmtsc(_tiny_train(tmp_path))
+    settings = dict(SETTINGS, epochs=1, layers=3, tuned_layers=2, distill=0.5)
+    targeted._load.cache_clear()
+    first = train(settings, examples, log=lambda _: None)  # computes the teacher's probabilities
+    second = train(settings, examples, log=lambda _: None)  # reads them from the cache
+    first.save(tmp_path / "a.pt")
+    second.save(tmp_path / "b.pt")
+    items = [("Alice was praised by the committee.", 0, 5), ("Bob was attacked.", 0, 3)]
+    loaded = load_targeted_model(tmp_path / "a.pt")
+    assert len(loaded.net.bert.encoder.layer) == 3 and loaded.config["layers"] == 3
+    pd.testing.assert_frame_equal(loaded.predict(items), load_targeted_model(tmp_path / "b.pt").predict(items),
+                                  check_exact=True)

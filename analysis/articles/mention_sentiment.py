@@ -5,8 +5,11 @@ results (sentence, mention and quote columns: no second parse) to a :class:`Ment
 once per partition its targets go through the targeted-sentiment model article by article,
 each article's in length order, :data:`CORPUS_BATCH` per run. The result is the corpus table ``mention_sentiment`` (:data:`COLUMNS`).
 
-The model is :class:`OnnxMiniLM`: the committed MiniLM artifact exported to ONNX once (cached
-under ``.cache/analysis/targeted/``, built from the installed weights: nothing is downloaded),
+The model is :class:`OnnxMiniLM`: the corpus MiniLM artifact (:func:`corpus_artifact`: the
+shallower model ``targeted_sentiment.corpus.minilm.pt``, see below; the per-article reports keep
+the 6-layer ``targeted_sentiment.minilm.pt``) exported to ONNX once (cached
+under ``.cache/analysis/targeted/``, the file named by the artifact and a hash of its bytes,
+built from the installed weights: nothing is downloaded),
 its weights quantized to int8 per output channel by ``onnxruntime.quantization`` and run by
 ONNX Runtime on one thread, items sorted by length. torch's own int8 dynamic quantization lost
 .02 F1 (.755 per tensor, .759 per channel), so it is not used. Without the MiniLM extra the
@@ -42,11 +45,29 @@ padding and Python little; in the run the int8 MatMuls are 60 %, so the cost fol
 tokens scored (8 % of them padding) and only fewer tokens or a smaller model lower it much
 (context 12 instead of 16: about .75 F1, ``bench_targeted.py --context 12``).
 
-Cost: a corpus run with the table takes about 1.7x the CPU of the same run without it (100
-AllSides articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``:
-1.72 with the targets scored article by article; 1.60 and 1.61 when a partition's targets were
-batched together, which made an article's scores depend on its partition; 2.59 before the three
-changes above), still above the issue's 1.5x.
+The shallower corpus model (issue 16): since the cost follows tokens x layers, corpus runs score
+with ``targeted_sentiment.corpus.minilm.pt``: the first 4 of MiniLM's 6 encoder layers, the top 3
+of them and the head fine-tuned on NewsMTSC train (less the dev split) at the corpus runs' context
+of 16 word-pieces, with half of the loss a distillation term (KL at temperature 2) to the 6-layer
+model's probabilities; 3 epochs, lr 1e-4, seed 0, one thread: 218 s (262 s when the teacher's
+probabilities are not cached yet; ``python -m analysis train sentiment --corpus-model``,
+:mod:`analysis.evaluation.targeted_corpus_training`; a rerun gives the same bytes).
+Chosen on the dev split carved from NewsMTSC train (macro-F1, int8 ONNX at context 16 / float at
+context 16; the 6-layer model: .740 / .748): 4 layers .750 / .759 without distillation and
+.750 / .763 with it (chosen, on the float figure; a first run of it, whose dropout depended on
+the teacher cache, .754 / .761); 3 layers with distillation .730 / .738 (left out: at the edge of
+.01 below the 6-layer model on dev, for a cost margin the 4 layers already give).
+NewsMTSC devtest_rw, scored after the choice (int8 ONNX, context 16, batches of 64:
+``benchmarks/bench_targeted.py --threads 1``, row ``corpus-onnx-int8-ctx16``): .790 for the
+committed model (label agreement with the 6-layer float model .87; the other candidates: .787
+without distillation, .789 the first distilled run, .773 with 3 layers) against .775 for the
+6-layer model (row ``onnx-int8-ctx16``); about 1.5x the items per second of the 6-layer int8 model.
+
+Cost: a corpus run with the table takes about 1.45x the CPU of the same run without it (100
+AllSides articles, ``benchmarks/bench_portrayal_cpu.py ../shared/data/allsides/sample-300.jsonl --limit 100``,
+2 Dec, load 0.7-2.7 on the 2 cores: 1.47, 1.43 and 1.39 with the committed 4-layer model, 1.43 and
+1.45 with the first distilled run; 1.69 and 1.68 with the 6-layer model in the same session, 1.66-1.72 before;
+2.59 before the three changes above).
 """
 from __future__ import annotations
 
@@ -232,29 +253,39 @@ class _Export:
         return Export().eval()
 
 
-def onnx_artifact() -> Path:
-    """Path of the int8 ONNX model for the committed MiniLM artifact; built (about 20 s) when missing.
+def corpus_artifact() -> Path:
+    """The MiniLM artifact corpus runs score with: the shallower corpus model
+    (:data:`analysis.articles.targeted.CORPUS_ARTIFACT`) when committed, else the 6-layer one."""
+    from .targeted import CORPUS_ARTIFACT, MINILM_ARTIFACT
 
-    The file name carries a hash of the artifact and the onnxruntime version, so a retrained
-    model or another runtime gets its own file. Written atomically (two workers may race).
-    The model carries the encoder's window (``max_side_tokens``, ``max_target_tokens``) as
-    metadata, so workers need neither torch weights nor transformers to use it.
+    return CORPUS_ARTIFACT if CORPUS_ARTIFACT.is_file() else MINILM_ARTIFACT
+
+
+def onnx_artifact(artifact: Path | None = None) -> Path:
+    """Path of the int8 ONNX model of a MiniLM artifact (default :func:`corpus_artifact`); built (about 20 s) when missing.
+
+    The file name carries the artifact's name, a hash of its bytes and the onnxruntime
+    version, so a retrained model, another artifact or another runtime gets its own file.
+    Written atomically (two workers may race). The model carries the encoder's window
+    (``max_side_tokens``, ``max_target_tokens``) as metadata, so workers need neither torch
+    weights nor transformers to use it.
     """
     import hashlib
 
     import onnxruntime
 
     from ..config import cache_dir
-    from .targeted import MINILM_ARTIFACT
 
-    digest = hashlib.sha256(MINILM_ARTIFACT.read_bytes()).hexdigest()[:16]
-    out = cache_dir() / "targeted" / f"minilm-{digest}-ort{onnxruntime.__version__}.{_EXPORT_LAYOUT}.int8.onnx"
+    artifact = Path(artifact or corpus_artifact())
+    digest = hashlib.sha256(artifact.read_bytes()).hexdigest()[:16]
+    stem = artifact.name.removeprefix("targeted_sentiment.").removesuffix(".pt").replace(".", "-")
+    out = cache_dir() / "targeted" / f"{stem}-{digest}-ort{onnxruntime.__version__}.{_EXPORT_LAYOUT}.int8.onnx"
     if out.is_file():
         return out
     from ..lang.onnx_int8 import export_int8
     from .targeted import _pad
 
-    base = load_targeted_model(MINILM_ARTIFACT)
+    base = load_targeted_model(artifact)
     sample = _pad([base.encode(("Smith praised the plan.", 0, 5)), base.encode(("It was a bad week for Jones.", 23, 28))])
     return export_int8(_Export.module(base.net.eval()), sample, out, input_names=["ids", "mask", "marker"],
                        dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "marker": {0: "b"},
@@ -276,12 +307,13 @@ class OnnxMiniLM(FastMiniLM):
         base: unused (kept for callers that pass the loaded float model).
         batch_size: items per run, in length order.
         threads: ONNX Runtime intra-op threads (corpus workers: 1).
-        context_tokens: cap on each side's context in word-pieces (None: the model's 60);
+        context_tokens: cap on each side's context in word-pieces (None: the model's window);
             corpus runs use :data:`CONTEXT_TOKENS`.
+        artifact: the MiniLM artifact exported (None: :func:`corpus_artifact`).
     """
 
     def __init__(self, base: MiniLMTargetedModel | None = None, *, batch_size: int = 64, threads: int | None = 1,
-                 context_tokens: int | None = None) -> None:
+                 context_tokens: int | None = None, artifact: Path | None = None) -> None:
         import onnxruntime as ort
 
         self.batch_size = batch_size
@@ -292,7 +324,7 @@ class OnnxMiniLM(FastMiniLM):
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_artifact()), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(onnx_artifact(artifact)), options, providers=["CPUExecutionProvider"])
         meta = self.session.get_modelmeta().custom_metadata_map
         self.encode = PieceEncoder(side=int(meta["max_side_tokens"]), target=int(meta["max_target_tokens"]),
                                    context_tokens=context_tokens)
@@ -347,7 +379,7 @@ def load_mention_model(backend: str | None = None, *, threads: int | None = None
         context_tokens: cap on the word-pieces of context on each side of the target (MiniLM
             backends; None: the model's window). :class:`MentionTargets` passes :data:`CONTEXT_TOKENS`.
     """
-    from .targeted import LEXICAL_ARTIFACT, MINILM_ARTIFACT
+    from .targeted import LEXICAL_ARTIFACT
 
     backend = backend or os.environ.get("ANALYSIS_TARGETED") or DEFAULT_BACKEND
     if backend not in ("onnx-int8", "minilm-int8", "minilm", "lexical"):
@@ -356,13 +388,13 @@ def load_mention_model(backend: str | None = None, *, threads: int | None = None
         raise ParameterError(f"targeted backend must be onnx-int8, minilm-int8, minilm or lexical, got {backend!r}")
     if backend == "onnx-int8" and not onnx_available():
         backend = "minilm"
-    if backend != "lexical" and not (minilm_available() and MINILM_ARTIFACT.is_file()):
+    if backend != "lexical" and not (minilm_available() and corpus_artifact().is_file()):
         backend = "lexical"
     if backend == "lexical":
         return load_targeted_model(LEXICAL_ARTIFACT)
     if backend == "onnx-int8":
         return OnnxMiniLM(threads=threads, context_tokens=context_tokens, batch_size=CORPUS_BATCH)
-    return FastMiniLM(load_targeted_model(MINILM_ARTIFACT), quantize=backend == "minilm-int8", threads=threads,
+    return FastMiniLM(load_targeted_model(corpus_artifact()), quantize=backend == "minilm-int8", threads=threads,
                       context_tokens=context_tokens)
 
 
@@ -427,9 +459,7 @@ def prepare_mention_model(backend: str | None = None) -> str:
     """Build what the backend needs on disk (the int8 ONNX file) before workers start; returns the backend used."""
     backend = backend or os.environ.get("ANALYSIS_TARGETED") or DEFAULT_BACKEND
     if backend == "onnx-int8" and onnx_available():
-        from .targeted import MINILM_ARTIFACT
-
-        if MINILM_ARTIFACT.is_file():
+        if corpus_artifact().is_file():
             onnx_artifact()
             return backend
         return "lexical"

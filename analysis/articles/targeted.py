@@ -41,6 +41,10 @@ LABELS = ("negative", "neutral", "positive")
 POLARITY_CODES = {2.0: 0, 4.0: 1, 6.0: 2}
 LEXICAL_ARTIFACT = RESOURCES_DIR / "targeted_sentiment.joblib"
 MINILM_ARTIFACT = RESOURCES_DIR / "targeted_sentiment.minilm.pt"
+#: The shallower MiniLM of corpus runs' ``mention_sentiment`` (the first encoder layers only,
+#: trained by ``python -m analysis train sentiment --corpus-model``); the per-article reports
+#: keep :data:`MINILM_ARTIFACT`.
+CORPUS_ARTIFACT = RESOURCES_DIR / "targeted_sentiment.corpus.minilm.pt"
 DEFAULT_TRAIN = DATA_DIR / "newsmtsc" / "train.jsonl"
 DEV_FRACTION = 0.15
 
@@ -312,8 +316,14 @@ def _quiet_tqdm():
         yield
 
 
-def _minilm_network(tuned_layers: int):
-    """MiniLM-L6 with a head on [CLS] + the target-start marker; lower layers frozen."""
+def _minilm_network(tuned_layers: int, layers: int | None = None):
+    """MiniLM-L6 with a head on [CLS] + the target-start marker; lower layers frozen.
+
+    Args:
+        tuned_layers: the top encoder layers left trainable.
+        layers: keep only the first ``layers`` encoder layers (None: all 6); the corpus
+            model (:data:`CORPUS_ARTIFACT`) is such a shallower network.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the installed package only
     import torch
 
@@ -337,6 +347,9 @@ def _minilm_network(tuned_layers: int):
             return self.head(self.drop(pooled))
 
     net = Network()
+    if layers is not None and layers < net.bert.config.num_hidden_layers:
+        net.bert.encoder.layer = net.bert.encoder.layer[:layers]
+        net.bert.config.num_hidden_layers = layers
     for name, param in net.named_parameters():
         param.requires_grad = _is_tuned(name, tuned_layers, net.bert.config.num_hidden_layers)
     return net
@@ -504,7 +517,7 @@ class MiniLMTargetedModel(TargetedSentimentModel):
         import torch
 
         blob = torch.load(path, map_location="cpu", weights_only=True)
-        net = _minilm_network(blob["config"]["tuned_layers"])
+        net = _minilm_network(blob["config"]["tuned_layers"], blob["config"].get("layers"))
         missing = set(blob["state"]) - set(net.state_dict())
         if missing:
             raise ModelArtifactError(f"{path}: weights {sorted(missing)[:3]} do not fit the MiniLM network")

@@ -274,7 +274,7 @@ def run_corpus(
         mention_sentiment: also score every name mention (entity x sentence) with the targeted
             sentiment model into the ``mention_sentiment`` table (:mod:`analysis.articles.mention_sentiment`;
             the input of :mod:`analysis.corpus.portrayal`); off, the table is written empty. It costs
-            about 1.7x the CPU of a run without it (``benchmarks/bench_portrayal_cpu.py``). A setting: part of every article's key.
+            about 1.45x the CPU of a run without it (the 4-layer corpus model; ``benchmarks/bench_portrayal_cpu.py``). A setting: part of every article's key.
         quote_min_words: shortest direct quotation kept (default 4); a setting.
         recycle_after: local cluster only: restart the worker processes once each has analysed
             about this many partitions, giving back the memory they accumulated (see
