@@ -92,10 +92,10 @@ import pandas as pd
 
 from ..schema import Table
 
-#: Every signal; ``resolve_identity(..., signals=...)`` switches them off one by one for ablation.
 #: Articles that must resolve an acronym to one long form before the corpus joins them.
 ACRONYM_MIN_ARTICLES = 1
 
+#: Every signal; ``resolve_identity(..., signals=...)`` switches them off one by one for ablation.
 SIGNALS = ("surface", "country", "company", "person", "surname", "acronym", "plural", "fuzzy")
 
 #: The ``entity_index`` table: one row per corpus entity (declared once, :mod:`analysis.schema`).
