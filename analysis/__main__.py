@@ -75,14 +75,18 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _corpus(args: argparse.Namespace) -> int:
-    from .corpus.cli import run_cli
+    from .corpus.forkserver import early_server
 
     if getattr(args, "tagger", "conll") == "minilm":
         import os
 
         os.environ["ANALYSIS_TAGGER"] = "minilm"  # local workers inherit it (a remote scheduler's workers need it set)
 
-    return run_cli(args)
+    # the local workers' fork server loads the model while this process imports and keys the inputs
+    with early_server(enabled=not args.scheduler):
+        from .corpus.cli import run_cli
+
+        return run_cli(args)
 
 
 def _sweep(args: argparse.Namespace) -> int:

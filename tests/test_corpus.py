@@ -1,6 +1,7 @@
 """Corpus runs on Dask: partitioning, ids, and a real scheduler + workers vs a local cluster."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -188,6 +189,8 @@ def test_cli_writes_tables_and_renders_the_corpus_report(corpus, tmp_path):
     assert "1 article(s) could not be analysed" in proc.stderr and "Traceback" not in proc.stderr
     assert any(ln.startswith(str(corpus / "tech" / "broken.txt")) and "binary" in ln for ln in proc.stderr.splitlines()), proc.stderr
     assert {f"{n}.parquet" for n in TABLES} <= {p.name for p in out.iterdir()}
+    summary = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("{")))
+    assert summary["workers_forked"] is True  # from the server the command line started first
     html = (out / "corpus.html").read_text(encoding="utf-8")
     for heading in ("Most mentioned entities", "Who is named with whom", "Sentiment by topic",
                     "Densest periods on the timeline", "The story", "Files that could not be analysed"):
@@ -290,3 +293,47 @@ def test_workers_skip_only_the_optional_imports_of_thinc_and_nltk():
     )
     out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == "[] False" and out[1] == "True True"
+
+
+def test_workers_forked_from_a_preloaded_server_write_what_spawned_ones_do(corpus, tmp_path):
+    """The run's local workers are forked from a server that loaded the model once
+    (:mod:`analysis.corpus.forkserver`), stopped with the run; when this process already runs a
+    fork server that is not the run's, they are spawned as before. Same bytes either way."""
+    from multiprocessing import forkserver
+
+    from analysis.corpus.forkserver import _server
+
+    forked = run_corpus([corpus], tmp_path / "forked", partition_size=2)
+    assert forked["workers_forked"] is True and _server()._forkserver_pid is None
+    preload = _server()._preload_modules
+    forkserver.set_forkserver_preload([])
+    forkserver.ensure_running()  # somebody else's server
+    try:
+        spawned = run_corpus([corpus], tmp_path / "spawned", partition_size=2)
+        assert _server()._forkserver_pid is not None  # left alone
+    finally:
+        _server()._stop()
+        forkserver.set_forkserver_preload(preload)
+    assert spawned["workers_forked"] is False
+    for name in TABLES:
+        assert (tmp_path / "forked" / f"{name}.parquet").read_bytes() == (tmp_path / "spawned" / f"{name}.parquet").read_bytes(), name
+
+
+def test_the_early_fork_server_serves_only_the_settings_it_was_started_with(monkeypatch):
+    """The command line starts the workers' server before anything else; the run uses it only if
+    the environment is still the one it was started with, else it starts one for the run."""
+    from analysis.corpus import forkserver as fs
+
+    with fs.early_server():
+        early = fs._server()._forkserver_pid
+        assert early is not None
+        with fs.preloaded_workers(fs.worker_environment()) as forked:
+            assert forked and fs._server()._forkserver_pid == early
+        assert fs._server()._forkserver_pid == early  # its owner stops it
+        monkeypatch.setenv("ANALYSIS_FORKSERVER_TEST", "1")  # the workers would not see this
+        with fs.preloaded_workers(fs.worker_environment()) as forked:
+            assert forked and fs._server()._forkserver_pid not in (None, early)
+        assert fs._server()._forkserver_pid is None
+    assert fs._server()._forkserver_pid is None
+    with fs.early_server(enabled=False):  # a --scheduler run starts none
+        assert fs._server()._forkserver_pid is None

@@ -450,3 +450,47 @@ def test_an_acronym_one_article_spells_out_joins_its_name_but_never_a_persons():
     ids, index = resolve_identity(ents, articles)
     assert _id(ents, ids, "NATO", "n2") == _id(ents, ids, "North Atlantic Treaty Organization", "n1")
     assert _id(ents, ids, "DJ", "d2") != _id(ents, ids, "Dan Jolin", "d1")
+
+
+def test_the_per_name_results_kept_between_runs_change_nothing_but_are_used(tmp_path):
+    """``write_identity(..., memo=)`` keeps the per-name results (nameparser, cleanco, the country
+    table) beside a corpus for its next run: the same bytes with and without it, an outdated or
+    truncated file is ignored (and rewritten), and a valid one is really read (a doctored entry
+    shows through, which is also why the key includes the identity code)."""
+    import json
+
+    from analysis.corpus import identity
+
+    ents, arts = _tables([("a1", "Tony Blair", "PERSON", "Tony Blair", "PERSON"), ("a2", "Blair", "PERSON", "Blair", "PERSON"),
+                          ("a2", "Britain", "GPE", "Britain", "GPE"), ("a3", "Yukos Oil Company", "ORG", "Yukos Oil Company", "ORG")],
+                         [("a1", "politics", None, "2005-01-01"), ("a2", "politics", None, "2005-01-02"),
+                          ("a3", "business", None, "2005-01-03")])
+
+    def run(name: str, **memo) -> list[bytes]:
+        for fn in identity.MEMO_FUNCTIONS.values():
+            fn.cache_clear()
+        folder = tmp_path / name
+        folder.mkdir()
+        ents.to_parquet(folder / "entities.parquet", index=False)
+        arts.to_parquet(folder / "articles.parquet", index=False)
+        identity.write_identity(folder, **memo)
+        return [(folder / f"{n}.parquet").read_bytes() for n in ("entities", "entity_index")]
+
+    memo = tmp_path / "memo.json"
+    plain = run("plain")
+    assert run("first", memo=memo, memo_key="k1") == plain
+    kept = json.loads(memo.read_text())
+    assert kept["key"] == "k1" and ["Tony Blair", ["full", "tony blair", "blair"]] in kept["functions"]["person_parts"]
+    assert run("second", memo=memo, memo_key="k1") == plain
+    memo.write_text(memo.read_text()[:40])  # cut short
+    assert run("truncated", memo=memo, memo_key="k1") == plain and json.loads(memo.read_text())["key"] == "k1"
+
+    kept = json.loads(memo.read_text())
+    kept["functions"]["person_parts"] = [[a, ["full", "anthony blair", "blair"] if a == "Tony Blair" else v]
+                                        for a, v in kept["functions"]["person_parts"]]
+    memo.write_text(json.dumps(kept))
+    assert run("other-code", memo=memo, memo_key="k2") == plain  # written under another key: not read
+    memo.write_text(json.dumps(kept))
+    doctored = run("doctored", memo=memo, memo_key="k1")
+    index = pd.read_parquet(tmp_path / "doctored" / "entity_index.parquet")
+    assert doctored != plain and "person:anthony blair" in set(index["key"])

@@ -213,6 +213,7 @@ def test_incremental_runs_equal_fresh_runs(corpus, tmp_path, scheduler):
     n = len(ARTICLES) + 3  # + broken file + 2 JSON lines
     assert (first["analysed"], first["reused"], first["reasons"]) == (n, 0, {"new": n})
     assert first["articles"] == len(ARTICLES) + 2 and first["errors"] == 1 and len(_kept_files(inc)) == n
+    assert (inc / ".kept" / "identity-memo.json").is_file()  # the identity pass's per-name results, for the next run
 
     # unchanged: nothing analysed, no cluster work, same bytes
     before = _bytes(inc)

@@ -291,6 +291,7 @@ def run_corpus(
         ``{"articles": n, "sentences": n, "entities": n, "timexes": n, "quotes": n,
         "mention_sentiment": n, "errors": n, "entity_index": n, "identity_seconds": s,
         "partitions": n, "seconds": s, "startup_seconds": s (cluster up, model loaded),
+        "workers_forked": bool (local workers forked from a preloaded server, :mod:`analysis.corpus.forkserver`),
         "shutdown_seconds": s (cluster closed),
         "driver_cpu_seconds": s (CPU time of this process: scheduler, client, keeping, rebuild),
         "worker_seconds": {"load", "parse", "analyse", "targeted", "tables"}: s summed over workers,
@@ -339,10 +340,14 @@ def run_corpus(
                 # (10x BBC: 668,030 mentions, about 1.1 GB in this process)
                 if closing is not None:
                     closing.join()
-                return write_identity(stage)
+                # the per-name results of earlier runs (kept beside the articles' results) are reused
+                return write_identity(stage, memo=run.dir / IDENTITY_MEMO, memo_key=key)
 
             # corpus-wide entity ids from the rebuilt tables (no parse), before they are swapped in
-            counts = run.rebuild(passes=passes, passes_key=passes_key())
+            key = passes_key()
+            if fresh:  # everything afresh, the identity pass's per-name results too
+                (run.dir / IDENTITY_MEMO).unlink(missing_ok=True)
+            counts = run.rebuild(passes=passes, passes_key=key)
         finally:
             if closing is not None:
                 closing.join()
@@ -354,6 +359,9 @@ def run_corpus(
                    out_dir=str(out), tables={n: str(out / f"{n}.parquet") for n in (*TABLES, "entity_index")})
     return summary
 
+
+#: The identity pass's per-name results, kept in ``OUT/.kept`` between runs (:func:`analysis.corpus.identity.write_identity`).
+IDENTITY_MEMO = "identity-memo.json"
 
 #: Libraries the corpus-level passes call (their versions are part of :func:`passes_key`).
 PASS_LIBRARIES = ("pandas", "pyarrow", "nameparser", "cleanco", "rapidfuzz", "country-converter")
@@ -374,27 +382,34 @@ def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | N
 
     Returns the run's statistics and ``close(stats)``, which closes the client and the local
     cluster and adds ``shutdown_seconds`` (on an error they are closed before it propagates)."""
-    from distributed import Client, LocalCluster, as_completed
-
     cluster = None
+    forked = False
     settings = contextlib.ExitStack()
+    if not scheduler:
+        import dask
+
+        from .forkserver import preloaded_workers, worker_environment
+
+        env = worker_environment()  # Dask's pre-spawn variables, without MALLOC_TRIM_THRESHOLD_
+        # first of all: the workers' fork server loads the model while this process imports Dask
+        forked = settings.enter_context(preloaded_workers(env))
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except BaseException:
+        settings.close()
+        raise
+
     if scheduler:
         client = Client(scheduler, timeout="30s")
     else:
-        import dask
-
-        # Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers; it makes glibc hand
-        # memory back and fault it in again all through spaCy's parse (worker parse time 55 s
-        # without it vs 65 s with it for 600 BBC articles). Recycling bounds memory instead.
-        env = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
-               if k != "MALLOC_TRIM_THRESHOLD_"}
         # The worker's statistical profiler (a thread sampling the task's stack every 10 ms) costs
         # about 2 % CPU while spaCy parses: 250 BBC texts in one worker took 0.7-0.9 s more CPU
         # than wall time with it, 0.3 s without; a multiprocessing child, none. No dashboard here
         # shows those profiles, so local workers run without.
         # The settings hold for the whole run: workers restarted by recycling read them again.
         settings.enter_context(dask.config.set({"distributed.nanny.pre-spawn-environ": env,
-                                                "distributed.worker.profile.enabled": False}))
+                                                "distributed.worker.profile.enabled": False,
+                                                **({"distributed.worker.multiprocessing-method": "forkserver"} if forked else {})}))
         # Dask's own log lines stay at ERROR until the cluster is closed and its event loop stopped:
         # LocalCluster(silence_logs=...) restores them inside its close, and the scheduler can
         # still report a worker's connection closing (INFO, with a traceback) after that
@@ -488,6 +503,6 @@ def _analyse_on_dask(run, parts: list[list], *, start: float, scheduler: str | N
     finally:
         if bar is not None:
             bar.close()
-    return {"startup_seconds": round(startup, 3), "shutdown_seconds": 0.0,
+    return {"startup_seconds": round(startup, 3), "shutdown_seconds": 0.0, "workers_forked": forked,
             "worker_seconds": {k: round(v, 3) for k, v in worker_seconds.items()},
             "worker_processes": len(worker_pids), "restarts": restarts}, close
