@@ -88,6 +88,7 @@ from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from ..schema import Table
@@ -464,16 +465,18 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
             {e: _courtesy_titled(e) for e in ents["entity"].unique()})
         if titled.any():
             ents = ents.assign(label=ents["label"].mask(titled, "PERSON"), entity_label=ents["entity_label"].mask(titled, "PERSON"))
-    # --- units: one per (article, per-article canonical name) --------------------------------
-    unit_keys = pd.MultiIndex.from_frame(ents[["article_id", "entity"]])
-    codes, uniques = pd.factorize(unit_keys)
-    units = pd.DataFrame(list(uniques), columns=["article_id", "entity"])
-    # plain lists for the loops below (iterating an Arrow-backed string column costs ~10x more)
-    unit_article, unit_entity = units["article_id"].tolist(), units["entity"].tolist()
-    label_votes = ents.groupby([codes, "label"], sort=True).size()
-    unit_label = ents["entity_label"].groupby(codes).first()
-    units["label"] = unit_label.reindex(range(len(units))).to_numpy()
-    units["n"] = pd.Series(codes).value_counts().reindex(range(len(units)), fill_value=0).to_numpy()
+    # --- units: one per (article, per-article canonical name), in order of first mention ------
+    # (plain lists and dicts: iterating Arrow-backed string columns, or grouping by them, costs more)
+    unit_of: dict[tuple, int] = {}
+    code_list = [unit_of.setdefault(pair, len(unit_of)) for pair in zip(ents["article_id"].tolist(), ents["entity"].tolist())]
+    codes = np.asarray(code_list, dtype=np.intp)  # mention -> unit
+    unit_article, unit_entity = [a for a, _ in unit_of], [e for _, e in unit_of]
+    label_votes = Counter((u, lab) for u, lab in zip(code_list, ents["label"].tolist()) if isinstance(lab, str))
+    unit_label: list = [None] * len(unit_of)  # the first label its mentions carry
+    for u, lab in zip(code_list, ents["entity_label"].tolist()):
+        if unit_label[u] is None and isinstance(lab, str):
+            unit_label[u] = lab
+    units = pd.DataFrame({"article_id": unit_article, "entity": unit_entity, "label": unit_label})
 
     # --- unit key: the block a unit belongs to before joining ---------------------------------
     person_kind = {}
@@ -489,7 +492,6 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     units["country"] = country_of_unit
 
     # --- label votes and person evidence per key --------------------------------------------
-    mention_unit_key = pd.Series(unit_key, dtype="str").to_numpy()[codes]
     key_votes: dict[str, Counter] = defaultdict(Counter)
     for (u, label), n in label_votes.items():
         key_votes[unit_key[u]][label] += int(n)
@@ -632,7 +634,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
                 s = math.fsum(co[k2] and 1.0 / math.log(2 + len(key_articles[k2])) for k2 in art_keys[a] if k2 != k and k2 in co)
                 s += (topic_of.get(a) == topic) + (outlet is not None and outlet_of.get(a) == outlet)
                 d = date_of.get(a)
-                if median is not None and pd.notna(d) and abs((d - median).days) <= 365:
+                if median is not None and d is not None and not pd.isna(d) and abs((d - median).days) <= 365:
                     s += 1
                 s += SURNAME_PRIOR * math.log(1 + len(root_articles[c]))
                 scores.append((s, c))
@@ -709,7 +711,8 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     for k, iso in zip(final_key, country_of_unit):
         if iso:
             country_of_key.setdefault(k, iso)
-    rows = []
+    dated = {a: d for a, d in date_of.items() if d is not None and not pd.isna(d)}  # checked once per article
+    columns: dict[str, list] = {c: [] for c in INDEX_COLUMNS}
     for g in sorted(aliases_of):
         counts: Counter = Counter()
         for t, n in aliases_of[g].items():
@@ -722,15 +725,14 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
             full = sorted(entities_of[g].items(), key=lambda kv: (-kv[1], kv[0]))
             name = _canonical_name(full + ordered, key_type[g])
             iso = country_of_key.get(g, "")
-        dates = [d for d in (date_of.get(a) for a in articles_of[g]) if d is not None and pd.notna(d)]
-        rows.append({
-            "entity_id": ids[g], "name": name, "type": key_type[g], "key": g,
-            "aliases": "; ".join(f"{a} ({n})" for a, n in ordered), "n_aliases": len(ordered),
-            "mentions": sum(counts.values()), "articles": len(articles_of[g]),
-            "first_date": min(dates) if dates else pd.NaT, "last_date": max(dates) if dates else pd.NaT,
-            "country": iso, "ambiguous": g in ambiguous,
-        })
-    index = pd.DataFrame(rows, columns=INDEX_COLUMNS)
+        dates = [dated[a] for a in articles_of[g] if a in dated]
+        for c, v in (("entity_id", ids[g]), ("name", name), ("type", key_type[g]), ("key", g),
+                     ("aliases", "; ".join(f"{a} ({n})" for a, n in ordered)), ("n_aliases", len(ordered)),
+                     ("mentions", sum(counts.values())), ("articles", len(articles_of[g])),
+                     ("first_date", min(dates) if dates else pd.NaT), ("last_date", max(dates) if dates else pd.NaT),
+                     ("country", iso), ("ambiguous", g in ambiguous)):
+            columns[c].append(v)
+    index = pd.DataFrame(columns, columns=INDEX_COLUMNS)
     index = index.sort_values(["mentions", "name", "entity_id"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
     return out_ids, index
 
