@@ -492,9 +492,11 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     units["country"] = country_of_unit
 
     # --- label votes and person evidence per key --------------------------------------------
-    key_votes: dict[str, Counter] = defaultdict(Counter)
+    # plain dicts, not Counters, for the ~35,000 keys and ~14,000 groups below (a Counter costs more to make)
+    key_votes: dict[str, dict[str, int]] = defaultdict(dict)
     for (u, label), n in label_votes.items():
-        key_votes[unit_key[u]][label] += int(n)
+        kv = key_votes[unit_key[u]]
+        kv[label] = kv.get(label, 0) + n
     surnames: dict[str, set[str]] = defaultdict(set)  # surname -> full person keys
     titled = set()  # bare keys seen with a title ("Mr Blair")
     for name, key in zip(unit_entity, unit_key):
@@ -506,7 +508,7 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     def has_person_evidence(key: str) -> bool:
         return not (key.startswith("name:") and " " not in key and key not in titled and key[5:] not in surnames)
 
-    def vote(key: str, votes: Counter | None = None, evidence: bool | None = None) -> str:
+    def vote(key: str, votes: dict | None = None, evidence: bool | None = None) -> str:
         votes = key_votes[key] if votes is None else votes
         best = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         if best == "PERSON" and not (has_person_evidence(key) if evidence is None else evidence):
@@ -676,9 +678,10 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     final_key = [uf.find(t) for t in unit_target]
     mention_final = pd.Series(final_key, dtype="str").to_numpy()[codes]
     # type: vote over all mentions of the group
-    group_votes: dict[str, Counter] = defaultdict(Counter)
+    group_votes: dict[str, dict[str, int]] = defaultdict(dict)
     for (u, label), n in label_votes.items():
-        group_votes[final_key[u]][label] += int(n)
+        gv = group_votes[final_key[u]]
+        gv[label] = gv.get(label, 0) + n
     members: dict[str, set[str]] = defaultdict(set)
     for k, g in zip(unit_target, final_key):
         members[g].add(k)
@@ -695,8 +698,8 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     out_ids = pd.Series([ids[g] for g in mention_final], index=entities.index, dtype="str")
 
     # --- index -------------------------------------------------------------------------------
-    aliases_of: dict[str, Counter] = defaultdict(Counter)
-    entities_of: dict[str, Counter] = defaultdict(Counter)
+    aliases_of: dict[str, dict[str, int]] = defaultdict(dict)
+    entities_of: dict[str, dict[str, int]] = defaultdict(dict)
     articles_of: dict[str, set] = defaultdict(set)
     # counted per distinct (group, value) pair (Counter's C loop), in order of first mention as before
     groups = mention_final.tolist()
@@ -714,9 +717,10 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     dated = {a: d for a, d in date_of.items() if d is not None and not pd.isna(d)}  # checked once per article
     columns: dict[str, list] = {c: [] for c in INDEX_COLUMNS}
     for g in sorted(aliases_of):
-        counts: Counter = Counter()
+        counts: dict[str, int] = {}
         for t, n in aliases_of[g].items():
-            counts[display[t]] += n
+            d = display[t]
+            counts[d] = counts.get(d, 0) + n
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         if g.startswith("country:"):
             name = _country_names().get(g[8:], ordered[0][0])
