@@ -20,16 +20,18 @@ PRELOAD_MODULE = "analysis.corpus.worker_preload"
 _early: dict | None = None
 
 
-def worker_environment() -> dict[str, str]:
+def worker_environment(*, configured: bool = True) -> dict[str, str]:
     """The variables Dask's nannies set before they start a local worker process, as the run
     configures them (``distributed.nanny.pre-spawn-environ``).
 
     Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers; it makes glibc hand memory
     back and fault it in again all through spaCy's parse (worker parse time 55 s without it vs
     65 s with it for 600 BBC articles). Recycling bounds memory instead, so it is left out.
-    """
-    import dask
 
+    ``configured=False``: distributed's defaults only, without importing dask (0.1 s) to read the
+    configuration in force — what :func:`early_server` starts with; the run compares it with the
+    configured one and starts another server when they differ.
+    """
     import importlib.util
 
     import yaml
@@ -39,8 +41,11 @@ def worker_environment() -> dict[str, str]:
     spec = importlib.util.find_spec("distributed")
     defaults = yaml.load(Path(spec.submodule_search_locations[0], "distributed.yaml").read_text(),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    cfg = {**defaults["distributed"]["nanny"]["pre-spawn-environ"],
-           **dask.config.get("distributed.nanny.pre-spawn-environ", {})}
+    cfg = dict(defaults["distributed"]["nanny"]["pre-spawn-environ"])
+    if configured:
+        import dask
+
+        cfg.update(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     return {k: str(v) for k, v in cfg.items() if k != "MALLOC_TRIM_THRESHOLD_" and v is not None}
 
 
@@ -109,7 +114,7 @@ def early_server(enabled: bool = True):
     if server is None or server._forkserver_pid is not None:
         yield
         return
-    state = _state(worker_environment())
+    state = _state(worker_environment(configured=False))
     _early = {"pid": _start(server, state), "state": state}
     try:
         yield
