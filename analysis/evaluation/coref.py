@@ -93,6 +93,7 @@ class MentionInfo:
     descriptors: frozenset = frozenset()  # a name's describing nouns ("host Hugh Jackman": host), descriptors
     governor: tuple[str, str] = ("", "")  # lemma of the head's syntactic head and the relation ("arrest", "dobj")
     plural: bool = False  # head tagged NNS/NNPS
+    common: bool = False  # a one-word "name" that is a capitalized common noun ("Host", "GRANDMOTHER"): :func:`common_nouns`
 
 
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
@@ -157,7 +158,8 @@ def _parse(docs: list[EcbDocument]):
 def descriptors(doc, head_i: int) -> frozenset:
     """Common-noun lemmas that describe the name headed by ``doc[head_i]``: a noun compound or
     appositive of its words ("host Hugh Jackman", "Raj Chohan, a grandmother"), the noun it is an
-    appositive of, the attribute of a copula it is the subject of ("X is the host")."""
+    appositive of, the attribute of a copula it is the subject of ("X is the host"), the object of an
+    "as" of the verb it is the object or passive subject of ("named X as host", "X was hired as coach")."""
     head = doc[head_i]
     out = set()
     for tok in [head] + [c for c in head.children if c.dep_ == "compound" and c.pos_ == "PROPN"]:
@@ -166,13 +168,37 @@ def descriptors(doc, head_i: int) -> frozenset:
         out.add(head.head.lemma_.lower())
     if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_ == "be":
         out.update(c.lemma_.lower() for c in head.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    if head.dep_ in ("dobj", "nsubjpass"):  # "named X as host", "X was hired as coach"
+        for prep in [c for c in head.head.children if c.dep_ == "prep" and c.lower_ == "as"] + \
+                [c for c in head.children if c.dep_ == "prep" and c.lower_ == "as"]:
+            out.update(o.lemma_.lower() for o in prep.children if o.dep_ == "pobj" and o.pos_ in ("NOUN", "PROPN"))
     return frozenset(out)
+
+
+def common_nouns(parsed_docs) -> set[str]:
+    """Lower-case words written in lower case as a common noun more often than capitalized as a proper
+    noun in running text (not at a sentence start, not in a title-case or upper-case sentence such
+    as a headline): a one-word "name" among them ("Host", "Teen", "GRANDMOTHER") is a headline's
+    capitalized common noun, not a name."""
+    lower, capital = Counter(), Counter()
+    for doc in parsed_docs:
+        for sent in doc.sents:
+            alpha = [t for t in sent if t.is_alpha]
+            if not alpha or sum(t.text[:1].isupper() for t in alpha) > len(alpha) / 2:
+                continue
+            for t in sent:
+                if t.pos_ == "NOUN" and t.text.islower():
+                    lower[t.lemma_.lower()] += 1
+                elif t.pos_ == "PROPN" and t.text[:1].isupper() and not t.is_sent_start:
+                    capital[t.text.lower()] += 1
+    return {w for w, n in lower.items() if n > capital[w]}
 
 
 def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[MentionInfo]:
     """Head token, lemma, POS and NER label of every mention from the parse of its document."""
 
     parsed = _parse(docs)
+    commons = common_nouns(doc for doc, _ in parsed.values())
     infos = []
     for n, m in enumerate(mentions):
         doc, pos_of = parsed[m.doc]
@@ -187,7 +213,8 @@ def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[Me
             is_name=head.pos_ == "PROPN", name=name or (lem,), head_i=head.i, link_i=_linked(head),
             descriptors=descriptors(doc, head.i) if head.pos_ == "PROPN" else frozenset(),
             governor=(head.head.lemma_.lower(), head.dep_) if head.head.i != head.i else ("", ""),
-            plural=head.tag_ in ("NNS", "NNPS")))
+            plural=head.tag_ in ("NNS", "NNPS"),
+            common=head.pos_ == "PROPN" and len(name) <= 1 and (head.lemma_.lower() in commons or lem in commons)))
     return infos
 
 
