@@ -6,13 +6,10 @@ Importing this module does that work (it exists for it). It skips the same optio
 spawned local worker (:class:`analysis.corpus.workers.OptionalImportsSkipped`). Any failure is
 left for the worker to meet again and report: the fork server must start either way.
 """
-import sys
-
 try:
-    from analysis.corpus.workers import OptionalImportsSkipped
+    from analysis.corpus.workers import skip_optional_imports
 
-    if not any(isinstance(f, OptionalImportsSkipped) for f in sys.meta_path):
-        sys.meta_path.insert(0, OptionalImportsSkipped())
+    skip_optional_imports()
     import distributed.nanny  # noqa: F401 - the worker's own start-up
     from analysis.corpus.runner import _warm
 

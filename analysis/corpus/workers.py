@@ -73,5 +73,10 @@ class SkipOptionalImports(WorkerPlugin):
     """
 
     def setup(self, worker) -> None:
-        if not any(isinstance(f, OptionalImportsSkipped) for f in sys.meta_path):
-            sys.meta_path.insert(0, OptionalImportsSkipped())
+        skip_optional_imports()
+
+
+def skip_optional_imports() -> None:
+    """Install :class:`OptionalImportsSkipped` first on this process's import path (once)."""
+    if not any(isinstance(f, OptionalImportsSkipped) for f in sys.meta_path):
+        sys.meta_path.insert(0, OptionalImportsSkipped())
