@@ -18,7 +18,7 @@ import time
 from statistics import median
 
 from analysis.config import DATA_DIR
-from analysis.ingest import load_articles
+from analysis.io.expand import load_articles
 from analysis.lang.ner import document_entities
 from analysis.lang.nlp import SKIPPABLE, load_model
 from analysis.types import Article

@@ -41,8 +41,11 @@ won VBD I-VP O
 
 
 def test_shipped_weights_load(nlp) -> None:
-    assert tagger.ARTIFACT.is_file()
-    assert tagger.ARTIFACT.stat().st_size < 30 * 2**20
+    assert tagger.ARTIFACT.is_file() and tagger.VECTORS.is_file()
+    assert tagger.ARTIFACT.stat().st_size + tagger.VECTORS.stat().st_size < 30 * 2**20
+    # the ner reads the word vectors, which are in the pipeline's vocabulary
+    assert nlp.config["components"]["ner"]["model"]["tok2vec"]["embed"]["include_static_vectors"] is True
+    assert nlp.vocab.vectors.shape == (22501, 384)
     assert nlp.meta["news_tagger"] == tagger.TAGGER_VERSION
     base = load_model(tagger=False)
     assert "news_tagger" not in base.meta
@@ -88,8 +91,10 @@ def test_train_writes_loadable_weights(tmp_path) -> None:
     path.write_text(TINY, encoding="utf-8")
     out = tmp_path / "ner.bin"
     summary = tagger_training.train([path], out=out, epochs=1, log=lambda _: None)
+    vectors = tagger_training.vectors_path(out)
     assert out.is_file() and summary["bytes"] == out.stat().st_size
-    pipeline = tagger.apply(load_model.__wrapped__(None, tagger=False), out)
+    assert vectors == tmp_path / "ner_vectors.bin" and summary["vectors_bytes"] == vectors.stat().st_size
+    pipeline = tagger.apply(load_model.__wrapped__(None, tagger=False), out, vectors)
     assert pipeline.meta["news_tagger"] == tagger.TAGGER_VERSION
     assert {e.label_ for e in pipeline("Tony Blair visited Berlin.").ents} <= PROJECT_LABELS
 
@@ -99,6 +104,53 @@ def test_missing_artifact_is_one_clear_error(tmp_path) -> None:
 
     with pytest.raises(ModelNotFoundError, match="train entities"):
         tagger.apply(load_model.__wrapped__(None, tagger=False), tmp_path / "none.bin")
+    with pytest.raises(ModelNotFoundError, match="none_vectors.bin"):
+        tagger.apply(load_model.__wrapped__(None, tagger=False), tagger.ARTIFACT, tmp_path / "none_vectors.bin")
+
+
+def test_shipped_vectors_are_minilms_word_rows() -> None:
+    """The shipped table is exactly what the trainer builds from the installed MiniLM package."""
+    import srsly
+
+    table = tagger_training.minilm_word_table()
+    assert tagger.VECTORS.read_bytes() == srsly.msgpack_dumps(table)
+    assert len(table["words"]) == table["vectors"].shape[0] == 22501
+    assert all(w.isalpha() and w == w.lower() for w in table["words"][:2000])
+
+
+def test_word_vectors_give_every_case_one_row() -> None:
+    import numpy
+
+    vocab = load_model.__wrapped__(None, tagger=False).vocab
+    vectors = tagger.word_vectors(vocab)
+    rows = {form: vectors.find(key=vocab.strings[form]) for form in ("chelsea", "Chelsea", "CHELSEA")}
+    assert len(set(rows.values())) == 1 and rows["chelsea"] >= 0
+    assert vectors.find(key=vocab.strings.add("Zzxqvbt")) == -1  # not a MiniLM word: no row
+
+    def cosine(a: str, b: str) -> float:
+        u, v = vectors[vocab.strings[a]], vectors[vocab.strings[b]]
+        return float(u @ v / numpy.linalg.norm(u) / numpy.linalg.norm(v))
+
+    # what the vectors add: a football club is nearer another club than a company or its city
+    assert cosine("chelsea", "arsenal") > max(cosine("chelsea", "microsoft"), cosine("chelsea", "london")) + 0.1
+
+
+def test_the_trainer_starts_from_the_base_ner_exactly() -> None:
+    """Before any update, the rebuilt ner with the vectors' inputs weighted zero tags as the base ner."""
+    from spacy.training import Example
+
+    base = load_model.__wrapped__(None, tagger=False)
+    texts = ["Tony Blair met Gerhard Schroeder in Berlin on Monday.", "Chelsea beat Arsenal 2-1 at Stamford Bridge."]
+    before = [[(e.text, e.label_) for e in doc.ents] for doc in base.pipe(texts)]
+    base.vocab.vectors = tagger.word_vectors(base.vocab)
+    old = base.get_pipe("ner")
+    ner = tagger.with_word_vectors(base)
+    sample = [Example.from_dict(base.make_doc(texts[0]), {})]
+    ner.initialize(lambda: sample, nlp=base, labels=old.label_data)
+    tagger_training._copy_weights(old, ner)
+    assert [[(e.text, e.label_) for e in doc.ents] for doc in base.pipe(texts)] == before
+    mixer = next(n for n in ner.model.walk() if n.name == "maxout")
+    assert mixer.get_param("W").shape[-1] == 5 * 96 and not mixer.get_param("W")[..., 4 * 96:].any()
 
 
 def test_evaluate_entities_keeps_old_keys_and_adds_tagger(tmp_path, nlp, capsys) -> None:

@@ -199,8 +199,9 @@ def _extractor_hash() -> str:
         except metadata.PackageNotFoundError:
             pass
     h.update(tagger.TAGGER_VERSION.encode())
-    if tagger.ARTIFACT.exists():
-        h.update(hashlib.sha256(tagger.ARTIFACT.read_bytes()).digest())
+    for artifact in (tagger.ARTIFACT, tagger.VECTORS):
+        if artifact.exists():
+            h.update(hashlib.sha256(artifact.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 

