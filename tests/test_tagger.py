@@ -95,6 +95,8 @@ def test_train_writes_loadable_weights(tmp_path) -> None:
     assert out.is_file() and summary["bytes"] == out.stat().st_size
     assert vectors == tmp_path / "ner_vectors.bin" and summary["vectors_bytes"] == vectors.stat().st_size
     pipeline = tagger.apply(load_model.__wrapped__(None, tagger=False), out, vectors)
+    again = tagger_training.train([path], out=tmp_path / "again.bin", epochs=1, log=lambda _: None)
+    assert (again["sha256"], again["vectors_sha256"]) == (summary["sha256"], summary["vectors_sha256"])  # deterministic
     assert pipeline.meta["news_tagger"] == tagger.TAGGER_VERSION
     assert {e.label_ for e in pipeline("Tony Blair visited Berlin.").ents} <= PROJECT_LABELS
 

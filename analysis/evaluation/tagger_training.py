@@ -175,7 +175,7 @@ def train(
     table = vectors.read_bytes()
     return {"settings": {"epochs": epochs, "seed": seed, "dropout": dropout, "learn_rate": learn_rate,
                          "batch_words": batch_words, "max_sentences": max_sentences,
-                         "train_files": [Path(f).name for f in train_files]},
+                         "train_files": [Path(f).name for f in train_files], "averaged_weights": True},
             "history": history, "seconds": round(time.perf_counter() - began),
             "artifact": str(out), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
             "vectors": str(vectors), "vectors_bytes": len(table), "vectors_sha256": hashlib.sha256(table).hexdigest()}
