@@ -199,7 +199,7 @@ def _extractor_hash() -> str:
         except metadata.PackageNotFoundError:
             pass
     h.update(tagger.TAGGER_VERSION.encode())
-    for artifact in (tagger.ARTIFACT, tagger.VECTORS):
+    for artifact in tagger.ARTIFACTS:
         if artifact.exists():
             h.update(hashlib.sha256(artifact.read_bytes()).digest())
     return h.hexdigest()[:16]

@@ -50,6 +50,8 @@ TAGGER_VERSION = "conll-ner-2.0"
 ARTIFACT = RESOURCES_DIR / "conll_ner.bin"
 #: The static word vectors the tagger's ``ner`` reads (:func:`word_vectors`).
 VECTORS = RESOURCES_DIR / "conll_ner_vectors.bin"
+#: Every file the tagger reads: what a cache of its output must be keyed by.
+ARTIFACTS = (ARTIFACT, VECTORS)
 TRAIN_FILE = DATA_DIR / "conll2003-en-train" / "eng.train"
 DEV_FILE = DATA_DIR / "conll2003-en-train" / "eng.testa"
 #: The shipped weights were trained on both: the number of epochs was chosen on eng.testa with
