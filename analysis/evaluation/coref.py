@@ -23,11 +23,19 @@ The rule resolver works in three steps, without gold types or gold document topi
    agglomerative clustering (cosine, average linkage, distance threshold ``DOC_THRESHOLD``,
    chosen on the train and dev topics: it finds the topics, not the two sub-topics of each):
    mentions in different clusters are never merged.
-2. **Within a document.** A third-person pronoun joins the nearest preceding non-pronoun
+2. **Within a document.** A relative pronoun joins the noun its clause modifies ("the inmate
+   [who] escaped") and a reflexive the subject of its verb ("he shot [himself]"), by the parse
+   alone (``syntax``). Another third-person pronoun joins the nearest preceding non-pronoun
    mention that agrees with it (he/she: a head the parser tags PERSON; they: a plural or
-   ORG/NORP head; it: a mention that is neither a person nor a time); a pronoun left
+   ORG/NORP head; it: a mention that is neither a person nor a time); a he/she with no person
+   named before it joins the nearest singular common noun the corpus uses for people
+   (``person_nominals``, :func:`person_nouns`: "the inmate ... he"); a pronoun left
    unresolved joins the same pronoun elsewhere in its document (every "I" of a document is
-   one speaker).
+   one speaker). Measured on the rules alone (``python -m analysis evaluate coref
+   ../shared/data/ecbplus --topics train --rules``): CoNLL F1 71.06 → 71.93 with ``syntax`` →
+   72.10 with ``person_nominals`` as well (dev: 71.75 → 72.54 → 73.26). Letting a person noun
+   compete with names as the nearest antecedent instead of being a fallback: train 71.84, dev
+   73.25 (left off).
 3. **Across documents, within a document cluster.** Mentions with the same head lemma (the
    syntactic head; a preposition hands over to its object: "in India" → India) are one
    entity, as in the baseline; an acronym name ("AP") joins the one multi-word name of its
@@ -90,9 +98,11 @@ class MentionInfo:
     name: tuple[str, ...] = ()  # normalized proper-noun words up to the head ("betty", "ford", "center")
     head_i: int = -1  # head token position in the parse of the document
     link_i: int = -1  # the token this head is an appositive of or, after a copula, the subject's ("X, the actress"; "X is the actress")
+    antecedent_i: int = -1  # a relative pronoun's noun ("the man who ..."), a reflexive's subject ("he ... himself"): :func:`_syntactic_antecedent`
     descriptors: frozenset = frozenset()  # a name's describing nouns ("host Hugh Jackman": host), descriptors
     governor: tuple[str, str] = ("", "")  # lemma of the head's syntactic head and the relation ("arrest", "dobj")
     plural: bool = False  # head tagged NNS/NNPS
+    person_noun: bool = False  # a common noun head this corpus uses for people ("the inmate"): :func:`person_nouns`
     common: bool = False  # a one-word "name" that is a capitalized common noun ("Host", "GRANDMOTHER"): :func:`common_nouns`
 
 
@@ -111,6 +121,23 @@ def _linked(head) -> int:
         return head.head.i
     if head.dep_ == "attr" and head.head.lemma_ == "be":
         subj = [c for c in head.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subj:
+            return subj[0].i
+    return -1
+
+
+REFLEXIVE_PRONOUNS = {"himself", "herself", "itself", "themselves"}
+
+
+def _syntactic_antecedent(head) -> int:
+    """The token a pronoun refers to by syntax alone, or -1: the noun a relative clause modifies
+    ("the man [who] fled": man; "a car [that] ..."), the subject of the verb of a reflexive ("he
+    shot [himself]": he)."""
+    word = head.lower_
+    if word in RELATIVE_PRONOUNS and head.head.dep_ == "relcl" and head.head.head.pos_ in ("NOUN", "PROPN", "PRON"):
+        return head.head.head.i
+    if word in REFLEXIVE_PRONOUNS:
+        subj = [c for c in head.head.children if c.dep_ in ("nsubj", "nsubjpass") and c.i != head.i]
         if subj:
             return subj[0].i
     return -1
@@ -194,11 +221,38 @@ def common_nouns(parsed_docs) -> set[str]:
     return {w for w, n in lower.items() if n > capital[w]}
 
 
+def _governor(head) -> tuple[str, str]:
+    """Lemma of the word a mention's head depends on and the relation ("arrest", "dobj"); through a
+    preposition, the word the preposition attaches to ("arrested on Friday": "arrest", "prep:on")."""
+    gov = head.head
+    if gov.i == head.i:
+        return ("", "")
+    if gov.pos_ == "ADP" and gov.head.i != gov.i:
+        return (gov.head.lemma_.lower(), f"prep:{gov.lower_}")
+    return (gov.lemma_.lower(), head.dep_)
+
+
+def person_nouns(parsed_docs) -> set[str]:
+    """Lemmas of the common nouns a corpus uses for people, from its own syntax: a noun whose
+    relative clause starts with "who" ("the inmate who escaped"), or a noun describing a name the
+    tagger calls a PERSON ("actress Esther Williams", "Raj Chohan, a grandmother")."""
+    out = set()
+    for doc in parsed_docs:
+        for t in doc:
+            if t.lower_ in ("who", "whom") and t.head.dep_ == "relcl" and t.head.head.pos_ == "NOUN":
+                out.add(t.head.head.lemma_.lower())
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                out.update(descriptors(doc, ent.root.i))
+    return out
+
+
 def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[MentionInfo]:
     """Head token, lemma, POS and NER label of every mention from the parse of its document."""
 
     parsed = _parse(docs)
     commons = common_nouns(doc for doc, _ in parsed.values())
+    people = person_nouns(doc for doc, _ in parsed.values())
     infos = []
     for n, m in enumerate(mentions):
         doc, pos_of = parsed[m.doc]
@@ -211,9 +265,10 @@ def mention_info(docs: list[EcbDocument], mentions: list[EcbMention]) -> list[Me
             index=n, doc=m.doc, head=head.text, lemma=lem, pos=head.pos_, tag=head.tag_, ner=head.ent_type_,
             text=m.text, words=tuple(t.text.lower() for t in toks), sent=m.sentence, start=m.tokens[0],
             is_name=head.pos_ == "PROPN", name=name or (lem,), head_i=head.i, link_i=_linked(head),
+            antecedent_i=_syntactic_antecedent(head) if head.pos_ == "PRON" else -1,
             descriptors=descriptors(doc, head.i) if head.pos_ == "PROPN" else frozenset(),
-            governor=(head.head.lemma_.lower(), head.dep_) if head.head.i != head.i else ("", ""),
-            plural=head.tag_ in ("NNS", "NNPS"),
+            governor=_governor(head),
+            plural=head.tag_ in ("NNS", "NNPS"), person_noun=head.pos_ == "NOUN" and lem in people,
             common=head.pos_ == "PROPN" and len(name) <= 1 and (head.lemma_.lower() in commons or lem in commons)))
     return infos
 
@@ -269,7 +324,8 @@ def _is_person(m: MentionInfo) -> bool:
 
 def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, names: bool = False,
                     nominal_cluster: dict[str, int] | None = None, appositives: bool = False,
-                    acronyms: bool = True, pronoun_groups: bool = True, times_in_document: bool = False) -> list[int]:
+                    acronyms: bool = True, pronoun_groups: bool = True, times_in_document: bool = False,
+                    syntax: bool = True, person_nominals: bool = True) -> list[int]:
     """The resolver of the module docstring: within each document, then across documents."""
     uf = _Union(len(infos))
     by_doc: dict[str, list[MentionInfo]] = defaultdict(list)
@@ -278,10 +334,15 @@ def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, na
     for ms in by_doc.values():
         ms.sort(key=lambda m: (m.start, m.index))
         unresolved: dict[str, int] = {}
+        at_head = {m.head_i: m for m in ms}
         for k, m in enumerate(ms):
             if m.pos != "PRON":
                 continue
             w = m.lemma
+            target = at_head.get(m.antecedent_i) if syntax else None
+            if target is not None and target.index != m.index:  # "the man who", "he ... himself"
+                uf.union(m.index, target.index)
+                continue
             resolved = False
             for prev in reversed(ms[:k]):
                 if prev.pos == "PRON":
@@ -294,6 +355,11 @@ def system_clusters(infos: list[MentionInfo], doc_cluster: dict[str, int], *, na
                     break
                 if w not in PERSON_PRONOUNS | PLURAL_PRONOUNS | NEUTER_PRONOUNS:
                     break
+            if not resolved and person_nominals and w in PERSON_PRONOUNS:  # no person named before: "the inmate ... he"
+                prev = next((p for p in reversed(ms[:k]) if p.person_noun and not p.plural), None)
+                if prev is not None:
+                    uf.union(m.index, prev.index)
+                    resolved = True
             if not resolved and pronoun_groups:  # the same unresolved pronoun within a document: one referent
                 cls = _PRONOUN_CLASS.get(w, w)
                 uf.union(m.index, unresolved.setdefault(cls, m.index))
