@@ -32,12 +32,14 @@ def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Pat
     rule_labels = system_clusters(infos, doc_cluster, names=name_variants)
     sys_labels = rule_labels if rules_only else pair_clusters(docs, infos, doc_cluster, rule_labels)
     base_labels = baseline_clusters(infos, doc_cluster)
+    flat_labels = baseline_clusters(infos, dict.fromkeys(doc_cluster, 0))  # same head lemma across all documents
     result = {
         "data": str(folder), "topics": topics, "documents": len(docs), "mentions": len(mentions),
         "name_mentions": len(names), "document_clusters": len(set(doc_cluster.values())),
         "system": {"all": score(gold, sys_labels), "names": score(gold, sys_labels, keep=names)},
         "baseline": {"all": score(gold, base_labels), "names": score(gold, base_labels, keep=names)},
         "rules": {"all": score(gold, rule_labels), "names": score(gold, rule_labels, keep=names)},
+        "baseline_no_clusters": {"all": score(gold, flat_labels), "names": score(gold, flat_labels, keep=names)},
     }
     if predictions:
         with open(predictions, "w", encoding="utf-8") as fh:
