@@ -9,7 +9,7 @@ Measured side by side in one run, printed as JSON:
   the two processes, a slower floor that would flatter the ratio. Bare pipes and corpus run
   alternate for ``--rounds`` rounds (this machine's speed drifts by 10 % over minutes);
   ``ratio`` = corpus articles/s / bare articles/s of the same round, median over rounds
-  (goal >= 0.85).
+  (goal >= 0.80 since issue 13's heavier default tagger; issue 6 set 0.85 with the old one).
 * ``memory``: peak RSS (sum over the process tree: driver, nanny, workers; sampled every 0.2 s)
   of ``python -m analysis corpus`` on the articles vs on the same articles replicated
   ``--replicas`` times (a tmp dir of symlinks); ``ratio`` = replicated / single (goal <= 1.2).
@@ -76,7 +76,7 @@ def throughput(paths: list[Path], out: Path, batch_sizes: list[int | None], roun
                      **{f"corpus_{k}": summary[k] for k in ("startup_seconds", "shutdown_seconds", "driver_cpu_seconds", "worker_seconds")}})
         print(json.dumps({"round": r, **runs[-1]}), file=sys.stderr, flush=True)
     return {"articles": len(paths), "parsed_texts": n_docs, "rounds": runs,
-            "ratio": round(median(r["ratio"] for r in runs), 3), "goal": ">= 0.85"}
+            "ratio": round(median(r["ratio"] for r in runs), 3), "goal": ">= 0.80"}
 
 
 def peak_rss(cmd: list[str]) -> tuple[int, float]:

@@ -102,7 +102,7 @@ class MentionInfo:
     link_i: int = -1  # the token this head is an appositive of or, after a copula, the subject's ("X, the actress"; "X is the actress")
     antecedent_i: int = -1  # a relative pronoun's noun ("the man who ..."), a reflexive's subject ("he ... himself"): :func:`_syntactic_antecedent`
     descriptors: frozenset = frozenset()  # a name's describing nouns ("host Hugh Jackman": host), descriptors
-    governor: tuple[str, str] = ("", "")  # lemma of the head's syntactic head and the relation ("arrest", "dobj")
+    governor: tuple[str, str] = ("", "")  # the word the head depends on and the relation ("arrest", "dobj"; "arrest", "prep:on"): :func:`_governor`
     plural: bool = False  # head tagged NNS/NNPS
     person_noun: bool = False  # a common noun head this corpus uses for people ("the inmate"): :func:`person_nouns`
     common: bool = False  # a one-word "name" that is a capitalized common noun ("Host", "GRANDMOTHER"): :func:`common_nouns`

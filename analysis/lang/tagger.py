@@ -88,7 +88,7 @@ def apply(nlp: Language, artifact: Path = ARTIFACT, vectors: Path = VECTORS) -> 
     """
     for path in (artifact, vectors):
         if not path.is_file():
-            raise ModelNotFoundError(f"{path}: name tagger weights missing; run `python -m analysis train entities`")
+            raise ModelNotFoundError(f"{path}: name tagger file missing; run `python -m analysis train entities`")
     nlp.vocab.vectors = word_vectors(nlp.vocab, vectors)
     with_word_vectors(nlp).from_bytes(artifact.read_bytes(), exclude=["vocab"])
     if "place_names" not in nlp.pipe_names:
