@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import pytest
 
 from analysis.lang import minilm_tagger as mt
@@ -64,8 +65,36 @@ def test_merge_keeps_dates_and_lets_minilm_decide_names(nlp) -> None:
     merged = mt.merge_entities(doc, [(0, 1, "ORG"), (2, 4, "PER"), (7, 8, "LOC")])
     assert [(e.text, e.label_) for e in merged] == [("Yukos", "ORG"), ("Tony Blair", "PERSON"), ("Monday", "DATE"),
                                                     ("Houston", "LOC")]
-    # a name the spaCy model had and MiniLM has not is dropped; a MISC span without a MISC label keeps nothing
-    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(6, 7, "MISC")])] == [("Monday", "DATE")]
+    # a name the spaCy model had and MiniLM has not stays; a MISC span without a MISC label keeps nothing
+    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(6, 7, "MISC")])] == [
+        ("Yukos", "PERSON"), ("Monday", "DATE"), ("Houston", "LOC")]
+    # confidence=0 (the option before session 12): MiniLM alone decides the names
+    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(6, 7, "MISC")], confidence=0)] == [("Monday", "DATE")]
+
+
+def test_merge_lets_a_doubtful_minilm_span_decide_only_on_the_ners_words(nlp) -> None:
+    from spacy.tokens import Span
+
+    doc = nlp.make_doc("Yukos met Tony Blair in Houston .")
+    doc.ents = [Span(doc, 0, 1, label="PERSON"), Span(doc, 2, 4, label="PERSON"), Span(doc, 5, 6, label="GPE")]
+    low = mt.CONFIDENCE - 0.2
+    merged = mt.merge_entities(doc, [(0, 2, "ORG", low), (2, 4, "PER", low), (5, 6, "ORG", mt.CONFIDENCE)])
+    # doubtful and on other words than the ner's name: the ner stays; doubtful on the same words: MiniLM's type;
+    # confident: MiniLM decides
+    assert [(e.text, e.label_) for e in merged] == [("Yukos", "PERSON"), ("Tony Blair", "PERSON"), ("Houston", "ORG")]
+    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(0, 1, "ORG", low)])][0] == ("Yukos", "ORG")
+    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(0, 2, "ORG", low)], confidence=low)][0] == ("Yukos met", "ORG")
+
+
+def test_tag_sentences_gives_the_probability_of_each_label() -> None:
+    logits = np.zeros((1, 8, len(mt.LABELS)), dtype=np.float32)
+    logits[..., mt.LABELS.index("B-PER")] = 2.0
+
+    labels, probs = mt.tag_sentences([["Tony", "spoke"]], lambda ids, mask, case: logits[:, :ids.shape[1]], confidence=True)
+    assert labels == [["B-PER", "B-PER"]]
+    expected = np.exp(2.0) / (np.exp(2.0) + len(mt.LABELS) - 1)
+    assert probs[0] == pytest.approx([expected, expected], rel=1e-5)
+    assert mt.tag_sentences([["Tony", "spoke"]], lambda ids, mask, case: logits[:, :ids.shape[1]]) == labels
 
 
 @pytest.fixture(scope="module")
