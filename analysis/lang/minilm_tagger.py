@@ -341,9 +341,6 @@ def segments(doc: Doc) -> list[list[int]]:
     return result
 
 
-#: spaCy label -> CoNLL type of the ``ner``'s entities MiniLM competes with.
-_CONLL_TYPE = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC",
-               **{label: "MISC" for label in _MISC_LABELS}}
 #: A MiniLM span decides when the mean softmax probability of its words' labels is at least this, or
 #: when the ``ner`` has a name (or MISC) entity on exactly the same words; otherwise the ``ner``'s
 #: entities there stay. Chosen on CoNLL dev (eng.testa) with a ``ner`` trained on eng.train alone, bare
@@ -370,7 +367,7 @@ def merge_entities(doc: Doc, spans: Iterable[tuple], *, confidence: float = CONF
     MiniLM span decide and drops the ``ner``'s names it did not find (the option before session 12).
     """
     old = {(e.start, e.end): e.label_ for e in doc.ents}
-    named = {span for span, label in old.items() if label in _CONLL_TYPE}
+    named = {span for span, label in old.items() if label in NAME_LABELS or label in _MISC_LABELS}
     new, taken = [], set()
     for start, end, kind, *prob in spans:
         if prob and prob[0] < confidence and (start, end) not in named:
