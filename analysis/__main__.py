@@ -56,8 +56,11 @@ def _train(args: argparse.Namespace) -> int:
         from .evaluation.minilm_tagger_training import main_train
 
         i = args.rest.index("--tagger")
-        if args.rest[i + 1:i + 2] != ["minilm"]:
-            print("train entities: --tagger takes 'minilm' (the default tagger is trained without --tagger)", file=sys.stderr)
+        if args.rest[i + 1:i + 2] == ["arbiter"]:
+            from .evaluation.arbiter_training import main_train
+        elif args.rest[i + 1:i + 2] != ["minilm"]:
+            print("train entities: --tagger takes 'minilm' (the MiniLM weights) or 'arbiter' (how the option combines "
+                  "them with the ner); the default tagger is trained without --tagger", file=sys.stderr)
             return 2
         return main_train(args.rest[:i] + args.rest[i + 2:])
     elif args.what == "entities":

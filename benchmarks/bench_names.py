@@ -26,12 +26,12 @@ from pathlib import Path
 
 from analysis import load_article
 from analysis.config import DATA_DIR, SEEDS_DIR
-from analysis.lang.ner import NAME_LABELS, document_entities
+from analysis.lang.ner import CONLL_TYPE, NAME_LABELS, document_entities
 from analysis.lang.nlp import load_model
 
 GOLD = Path(__file__).resolve().parent / "data" / "names_non_reuters.json"
-LABELS = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
 TYPES = ("PER", "ORG", "LOC")
+LABELS = {label: kind for label, kind in CONLL_TYPE.items() if kind in TYPES}
 
 
 def source_path(name: str) -> Path:

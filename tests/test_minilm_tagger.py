@@ -57,44 +57,89 @@ def test_long_sentences_are_cut_into_windows_covering_every_word() -> None:
     assert covered == list(range(len(words)))
 
 
-def test_merge_keeps_dates_and_lets_minilm_decide_names(nlp) -> None:
+def test_merge_keeps_dates_and_the_kept_names(nlp) -> None:
     from spacy.tokens import Span
 
-    doc = nlp.make_doc("Yukos met Tony Blair on Monday in Houston .")
-    doc.ents = [Span(doc, 0, 1, label="PERSON"), Span(doc, 5, 6, label="DATE"), Span(doc, 7, 8, label="LOC")]
+    doc = nlp.make_doc("Yukos met Tony Blair on Monday in Houston with Germans .")
+    doc.ents = [Span(doc, 0, 1, label="PERSON"), Span(doc, 5, 6, label="DATE"), Span(doc, 7, 8, label="LOC"),
+                Span(doc, 9, 10, label="NORP")]
     merged = mt.merge_entities(doc, [(0, 1, "ORG"), (2, 4, "PER"), (7, 8, "LOC")])
     assert [(e.text, e.label_) for e in merged] == [("Yukos", "ORG"), ("Tony Blair", "PERSON"), ("Monday", "DATE"),
-                                                    ("Houston", "LOC")]
-    # a name the spaCy model had and MiniLM has not stays; a MISC span without a MISC label keeps nothing
-    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(6, 7, "MISC")])] == [
-        ("Yukos", "PERSON"), ("Monday", "DATE"), ("Houston", "LOC")]
-    # confidence=0 (the option before session 12): MiniLM alone decides the names
-    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(6, 7, "MISC")], confidence=0)] == [("Monday", "DATE")]
+                                                    ("Houston", "LOC"), ("Germans", "NORP")]
+    # a ner name not kept is dropped (the arbiter judged it); a kept MISC span keeps the ner's MISC label,
+    # and without one it only clears what it overlaps; DATE and NORP stay where nothing kept overlaps them
+    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(6, 8, "MISC"), (9, 10, "MISC")])] == [
+        ("Monday", "DATE"), ("Germans", "NORP")]
+    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(5, 6, "PER")])] == [
+        ("Monday", "PERSON"), ("Germans", "NORP")]
 
 
-def test_merge_lets_a_doubtful_minilm_span_decide_only_on_the_ners_words(nlp) -> None:
+def _distribution(rows: dict[int, dict[str, float]], n: int) -> np.ndarray:
+    """Words' label probabilities: ``rows`` word -> {label: p}; the rest of each row's mass on "O"."""
+    dist = np.zeros((n, len(mt.LABELS)), dtype=np.float32)
+    dist[:, 0] = 1.0
+    for word, probs in rows.items():
+        dist[word, 0] = 1.0 - sum(probs.values())
+        for label, p in probs.items():
+            dist[word, mt.LABELS.index(label)] = p
+    return dist
+
+
+def test_candidates_are_the_union_of_both_taggers_with_their_features(nlp) -> None:
     from spacy.tokens import Span
 
     doc = nlp.make_doc("Yukos met Tony Blair in Houston .")
     doc.ents = [Span(doc, 0, 1, label="PERSON"), Span(doc, 2, 4, label="PERSON"), Span(doc, 5, 6, label="GPE")]
-    low = mt.CONFIDENCE - 0.2
-    merged = mt.merge_entities(doc, [(0, 2, "ORG", low), (2, 4, "PER", low), (5, 6, "ORG", mt.CONFIDENCE)])
-    # doubtful and on other words than the ner's name: the ner stays; doubtful on the same words: MiniLM's type;
-    # confident: MiniLM decides
-    assert [(e.text, e.label_) for e in merged] == [("Yukos", "PERSON"), ("Tony Blair", "PERSON"), ("Houston", "ORG")]
-    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(0, 1, "ORG", low)])][0] == ("Yukos", "ORG")
-    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(0, 2, "ORG", low)], confidence=low)][0] == ("Yukos met", "ORG")
+    dist = _distribution({0: {"B-ORG": 0.7, "B-PER": 0.2}, 2: {"B-PER": 0.99}, 3: {"I-PER": 0.97},
+                          5: {"B-LOC": 0.6, "B-ORG": 0.3}}, len(doc))
+    found = {c[:3]: dict(zip(mt.FEATURES, c.features)) for c in mt.candidates(doc, [list(range(len(doc)))], [dist])}
+    assert set(found) == {(0, 1, "ORG"), (0, 1, "PER"), (2, 4, "PER"), (5, 6, "LOC")}
+    yukos_org, yukos_per, blair = found[(0, 1, "ORG")], found[(0, 1, "PER")], found[(2, 4, "PER")]
+    assert (yukos_org["minilm"], yukos_org["ner"], yukos_org["agree"]) == (1, 0, 0)
+    assert yukos_org["minilm_span"] == yukos_org["ner_span"] == 1  # both have a span on "Yukos", of other types
+    assert yukos_org["minilm_confidence"] == pytest.approx(0.7) and yukos_org["label_probability_ORG"] == pytest.approx(0.7)
+    assert (yukos_per["minilm"], yukos_per["ner"], yukos_per["ner_PER"]) == (0, 1, 1)
+    assert yukos_per["label_probability"] == pytest.approx(0.2) and yukos_per["minilm_confidence"] == 0
+    assert blair["agree"] == 1 and blair["label_probability"] == pytest.approx((0.99 + 0.97) / 2)
+    assert sum(v for k, v in blair.items() if k.startswith("type_")) == 1 and blair["type_PER"] == 1
 
 
-def test_tag_sentences_gives_the_probability_of_each_label() -> None:
+def test_arbiter_keeps_the_most_probable_of_overlapping_spans() -> None:
+    features = len(mt.FEATURES)
+    # probability rises with the first feature ("ner"); threshold 0.5
+    arbiter = mt.Arbiter(tuple([4.0] + [0.0] * (features - 1)), -2.0, 0.5)
+    spans = [mt.Candidate(0, 2, "ORG", (0.9,) + (0.0,) * (features - 1)),   # p = .45: below the threshold
+             mt.Candidate(0, 1, "PER", (1.0,) + (0.0,) * (features - 1)),   # p = .88
+             mt.Candidate(0, 1, "ORG", (0.8,) + (0.0,) * (features - 1)),   # p = .77, overlaps the PER
+             mt.Candidate(3, 5, "LOC", (0.6,) + (0.0,) * (features - 1))]   # p = .60
+    assert arbiter.select(spans) == [(0, 1, "PER"), (3, 5, "LOC")]
+    assert arbiter.select([]) == []
+
+
+def test_shipped_arbiter_matches_the_features_and_refuses_others(tmp_path) -> None:
+    shipped = mt.load_arbiter()
+    assert len(shipped.coef) == len(mt.FEATURES) and 0 < shipped.threshold < 1
+    data = json.loads(mt.ARBITER.read_text(encoding="utf-8"))
+    assert data["dev"]["arbiter_2fold"]["micro_PER_ORG_LOC"] > max(data["dev"]["ner"]["micro_PER_ORG_LOC"],
+                                                                  data["dev"]["minilm"]["micro_PER_ORG_LOC"])
+    data["features"] = data["features"][:-1]
+    other = tmp_path / "arbiter.json"
+    other.write_text(json.dumps(data), encoding="utf-8")
+    from analysis.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError, match="arbiter.json: the arbiter was fitted on other features"):
+        mt.Arbiter.load(other)
+
+
+def test_word_distributions_are_softmaxes_and_tag_sentences_their_argmax() -> None:
     logits = np.zeros((1, 8, len(mt.LABELS)), dtype=np.float32)
     logits[..., mt.LABELS.index("B-PER")] = 2.0
 
-    labels, probs = mt.tag_sentences([["Tony", "spoke"]], lambda ids, mask, case: logits[:, :ids.shape[1]], confidence=True)
-    assert labels == [["B-PER", "B-PER"]]
+    [dist] = mt.word_distributions([["Tony", "spoke"]], lambda ids, mask, case: logits[:, :ids.shape[1]])
+    assert dist.shape == (2, len(mt.LABELS)) and dist.sum(-1) == pytest.approx([1.0, 1.0])
     expected = np.exp(2.0) / (np.exp(2.0) + len(mt.LABELS) - 1)
-    assert probs[0] == pytest.approx([expected, expected], rel=1e-5)
-    assert mt.tag_sentences([["Tony", "spoke"]], lambda ids, mask, case: logits[:, :ids.shape[1]]) == labels
+    assert dist[:, mt.LABELS.index("B-PER")] == pytest.approx([expected, expected], rel=1e-5)
+    assert mt.tag_sentences([["Tony", "spoke"]], lambda ids, mask, case: logits[:, :ids.shape[1]]) == [["B-PER", "B-PER"]]
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +220,37 @@ def test_train_cli_rejects_an_unknown_tagger_and_a_missing_file(tmp_path, capsys
     from analysis.__main__ import main
 
     assert main(["train", "entities", "--tagger", "bert"]) == 2
-    assert "--tagger takes 'minilm'" in capsys.readouterr().err
+    assert "--tagger takes 'minilm' (the MiniLM weights) or 'arbiter'" in capsys.readouterr().err
+    assert main(["train", "entities", "--tagger", "arbiter", "--dev", str(tmp_path / "dev.conll")]) == 2
+    assert "dev.conll: no such file" in capsys.readouterr().err
     assert main(["train", "entities", "--tagger", "minilm", "--train", str(tmp_path / "none.conll")]) == 2
     assert "none.conll: no such file" in capsys.readouterr().err
+
+
+def test_fitting_the_arbiter_on_a_small_file_writes_a_loadable_one(tmp_path, minilm_nlp) -> None:
+    from analysis.evaluation import arbiter_training
+    from analysis.lang.tagger import ARTIFACT as NER, DEV_FILE
+
+    if not DEV_FILE.is_file():
+        pytest.skip(f"{DEV_FILE} not here")
+    path = tmp_path / "dev-head.conll"  # the first four documents of CoNLL dev
+    path.write_text("-DOCSTART-".join(DEV_FILE.read_text(encoding="utf-8").split("-DOCSTART-")[:5]), encoding="utf-8")
+    out = tmp_path / "arbiter.json"
+    summary = arbiter_training.train(path, NER, out=out, log=lambda _: None)
+    assert summary["fitted_on"]["candidates"] >= 50 and set(summary["dev"]) == {"ner", "minilm", "arbiter_2fold"}
+    fitted = mt.Arbiter.load(out)
+    assert len(fitted.coef) == len(mt.FEATURES) and fitted.threshold == arbiter_training.SETTINGS["threshold"]
+    again = arbiter_training.train(path, NER, out=tmp_path / "again.json", log=lambda _: None)
+    assert again["coef"] == summary["coef"]  # deterministic
+
+
+def test_fitting_needs_right_and_wrong_candidates(tmp_path, minilm_nlp) -> None:
+    from analysis.errors import ParameterError
+    from analysis.evaluation import arbiter_training
+    from analysis.lang.tagger import ARTIFACT as NER
+
+    path = tmp_path / "tiny.conll"
+    path.write_text(TINY, encoding="utf-8")
+    with pytest.raises(ParameterError, match="tiny.conll: every candidate span is right"):
+        arbiter_training.train(path, NER, out=tmp_path / "arbiter.json", log=lambda _: None)
+    assert not (tmp_path / "arbiter.json").exists()

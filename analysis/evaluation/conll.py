@@ -22,23 +22,9 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..lang.ner import CAPS_MODES, DEFAULT_CAPS, DEFAULT_SKIP, NAME_LABELS, RULES, document_entities
+from ..lang.ner import CAPS_MODES, CONLL_TYPE, DEFAULT_CAPS, DEFAULT_SKIP, NAME_LABELS, RULES, document_entities
 from ..lang.nlp import load_model
 
-#: spaCy label -> CoNLL type; labels not listed are dropped.
-LABEL_MAP = {
-    "PERSON": "PER",
-    "ORG": "ORG",
-    "GPE": "LOC",
-    "LOC": "LOC",
-    "FAC": "LOC",
-    "NORP": "MISC",
-    "EVENT": "MISC",
-    "WORK_OF_ART": "MISC",
-    "LAW": "MISC",
-    "PRODUCT": "MISC",
-    "LANGUAGE": "MISC",
-}
 TYPES = ("PER", "ORG", "LOC", "MISC")
 CORE_TYPES = ("PER", "ORG", "LOC")
 
@@ -204,7 +190,7 @@ def evaluate_conll(path: str | Path, *, nlp: Language | None = None, base: Langu
     began = time.perf_counter()
     base = base or load_model(tagger=False)
     nlp = nlp or load_model()
-    label_map = {k: v for k, v in LABEL_MAP.items() if map_misc or v != "MISC"}
+    label_map = {k: v for k, v in CONLL_TYPE.items() if map_misc or v != "MISC"}
     documents = read_conll(path)
     gold = {(n, *c) for n, document in enumerate(documents) for c in document.chunks()}
     prepared = [d.text_and_offsets() for d in documents]

