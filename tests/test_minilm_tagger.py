@@ -114,6 +114,15 @@ def test_arbiter_keeps_the_most_probable_of_overlapping_spans() -> None:
              mt.Candidate(3, 5, "LOC", (0.6,) + (0.0,) * (features - 1))]   # p = .60
     assert arbiter.select(spans) == [(0, 1, "PER"), (3, 5, "LOC")]
     assert arbiter.select([]) == []
+    # a span both taggers have on the same words is kept with its most probable type, even below the threshold
+    both = {mt.FEATURES.index("minilm_span"), mt.FEATURES.index("ner_span")}
+
+    def candidate(start, end, kind, first):
+        return mt.Candidate(start, end, kind, tuple(first if i == 0 else float(i in both) for i in range(features)))
+
+    doubtful = [candidate(0, 1, "PER", 0.3), candidate(0, 1, "ORG", 0.4), candidate(2, 3, "LOC", 0.1)._replace(
+        features=(0.1,) + (0.0,) * (features - 1))]
+    assert arbiter.select(doubtful) == [(0, 1, "ORG")]
 
 
 def test_shipped_arbiter_matches_the_features_and_refuses_others(tmp_path) -> None:
