@@ -263,3 +263,11 @@ def test_fitting_needs_right_and_wrong_candidates(tmp_path, minilm_nlp) -> None:
     with pytest.raises(ParameterError, match="tiny.conll: every candidate span is right"):
         arbiter_training.train(path, NER, out=tmp_path / "arbiter.json", log=lambda _: None)
     assert not (tmp_path / "arbiter.json").exists()
+
+
+def test_a_missing_arbiter_is_named_with_the_command_that_builds_it(tmp_path, nlp) -> None:
+    from analysis.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError, match=r"none\.json: MiniLM/ner arbiter missing; run .*--tagger arbiter"):
+        mt.apply(nlp, arbiter=tmp_path / "none.json")
+    assert "minilm_names" not in nlp.pipe_names
