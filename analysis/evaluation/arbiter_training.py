@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import cache_dir
 from ..errors import ParameterError
 from ..lang import minilm_tagger as mt
 from ..lang.tagger import DEV_FILE, TRAIN_FILE
@@ -162,13 +161,9 @@ def main_train(argv: Sequence[str] | None = None) -> int:
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     ner_artifact = args.conll_artifact
     if ner_artifact is None:
-        from .tagger_training import train as train_ner
+        from .tagger_training import teacher_ner
 
-        ner_artifact = cache_dir() / "arbiter" / f"ner-{_sha(args.train)[:12]}.bin"
-        if not ner_artifact.is_file():
-            log(f"training a ner on {args.train} alone into {ner_artifact}")
-            ner_artifact.parent.mkdir(parents=True, exist_ok=True)
-            train_ner([args.train], out=ner_artifact, log=log)
+        ner_artifact = teacher_ner(args.train, log=log)
     summary = train(args.dev, ner_artifact, out=args.out, C=args.C, threshold=args.threshold, log=log)
     print(json.dumps({k: summary[k] for k in ("fitted_on", "dev", "seconds")}, indent=2))
     return 0

@@ -18,8 +18,9 @@ import numpy
 import srsly
 from spacy.language import Language
 
-from ..lang.tagger import (ARTIFACT, CONLL_FIXED, MISC_LABELS, PLACE_LABELS, SETTINGS, SHIPPED_TRAIN_FILES, SILVER_LABELS,
-                           VECTORS, with_word_vectors, word_vectors)
+from ..config import cache_dir
+from ..lang.tagger import (ARTIFACT, CONLL_FIXED, MISC_LABELS, PLACE_LABELS, SETTINGS, SHIPPED_TRAIN_FILES, SILVER_FILE,
+                           SILVER_LABELS, TRAIN_FILE, VECTORS, with_word_vectors, word_vectors)
 
 
 def conll_examples(path: str | Path, base: Language, *, max_sentences: int = 8) -> list:
@@ -95,6 +96,88 @@ def _write(tags: list[str], start: int, end: int, label: str | None) -> None:
         tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 2) + [f"L-{label}"]
 
 
+# --- silver news: the MiniLM option as teacher ----------------------------------------------
+
+
+def silver_texts(path: Path = SILVER_FILE, *, per_outlet: int = SETTINGS["silver"]["per_outlet"],
+                 skip: int = SETTINGS["silver"]["skip"], chars: int = SETTINGS["silver"]["chars"]) -> list[str]:
+    """Texts of the silver set: from an articles JSONL(.gz) file (``outlet``, ``title``, ``text``
+    per line, e.g. ``../shared/data/allsides/articles.jsonl.gz``), the articles ``skip`` to
+    ``skip + per_outlet`` of each outlet in file order, each as its title, a blank line and its
+    body cut at the last line break before ``chars`` characters (the opening of a story: where
+    most of its names are introduced in full)."""
+    import gzip
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    seen: Counter = Counter()
+    texts = []
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            article = json.loads(line)
+            rank = seen[article["outlet"]]
+            seen[article["outlet"]] += 1
+            if not skip <= rank < skip + per_outlet:
+                continue
+            body = article["text"].strip()
+            if len(body) > chars:
+                cut = body.rfind("\n", 0, chars)
+                body = body[:cut if cut > chars // 2 else chars].strip()
+            texts.append(article["title"].strip() + "\n\n" + body)
+    return texts
+
+
+def teacher_ner(train_file: Path = TRAIN_FILE, *, log=print) -> Path:
+    """Weights of a ``ner`` trained with this recipe on ``train_file`` alone, without silver, in
+    ``.cache/analysis/arbiter/`` (trained there when missing, about 9 min): the ``ner`` the
+    option's arbiter was fitted with, so the teacher is the option as fitted, and no weights
+    of the tagger being trained feed its own silver."""
+    out = cache_dir() / "arbiter" / f"ner-{hashlib.sha256(Path(train_file).read_bytes()).hexdigest()[:12]}.bin"
+    if not out.is_file():
+        log(f"training a ner on {train_file} alone into {out}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        train([train_file], out=out, silver=None, log=log)
+    return out
+
+
+def silver_examples(texts: Sequence[str], base: Language, teacher: Language) -> list:
+    """spaCy ``Example``s of ``texts`` as ``teacher`` labels them (every entity, names and the
+    DATE, NORP, ... of its ``ner``; a name it kept as MISC without a spaCy label,
+    ``doc.spans[UNTYPED_NAMES]``, is left unannotated, as gold MISC is in :func:`conll_examples`;
+    all else ``O``), one per non-empty line (entities never cross a line; short examples batch
+    well)."""
+    import re
+
+    from spacy.training import Example, offsets_to_biluo_tags
+
+    from ..lang.minilm_tagger import UNTYPED_NAMES
+
+    examples = []
+    for text, doc in zip(texts, teacher.pipe(texts, batch_size=16)):
+        ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        untyped = [(e.start_char, e.end_char) for e in doc.spans.get(UNTYPED_NAMES, [])]
+        for line in re.finditer(r"[^\n]*\S[^\n]*", text):
+            a, b = line.span()
+            piece = base.make_doc(line.group())
+            spans = [(s - a, e - a, label) for s, e, label in ents if a <= s and e <= b]
+            tags = offsets_to_biluo_tags(piece, [x for x in spans if piece.char_span(x[0], x[1])])
+            for s, e in untyped:
+                span = piece.char_span(s - a, e - a) if a <= s and e <= b else None
+                if span is not None:  # a name the teacher could not type in spaCy's labels: no gradient
+                    tags[span.start:span.end] = ["-"] * len(span)
+            examples.append(Example.from_dict(piece, {"entities": tags}))
+    return examples
+
+
+def teacher_pipeline(ner_artifact: Path) -> Language:
+    """The MiniLM option (:mod:`analysis.lang.minilm_tagger`: MiniLM and its arbiter) over the
+    ``ner`` weights ``ner_artifact``."""
+    from ..lang import minilm_tagger, tagger
+    from ..lang.nlp import load_model
+
+    nlp = tagger.apply(load_model.__wrapped__(None, tagger=False), ner_artifact, vectors_path(ner_artifact))
+    return minilm_tagger.apply(nlp)
+
+
 # --- training ----------------------------------------------------------------------------
 
 
@@ -109,6 +192,9 @@ def train(
     learn_rate: float = SETTINGS["learn_rate"],
     batch_words: int = SETTINGS["batch_words"],
     max_sentences: int = SETTINGS["max_sentences"],
+    silver: Path | None = None,
+    silver_slice: dict = SETTINGS["silver"],
+    teacher: Path | None = None,
     checkpoints: Path | None = None,
     log=print,
 ) -> dict:
@@ -123,6 +209,10 @@ def train(
     the weights (thinc's ``Adam`` keeps them), as ``spacy train`` does.
     Deterministic on one machine: fixed seeds (``spacy.util.fix_random_seed``), a fixed shuffle,
     thinc's CPU ops (single-threaded blis).
+    With ``silver`` (an articles file, :func:`silver_texts` with ``silver_slice``), the CoNLL examples are joined by
+    silver ones: those articles as the MiniLM option labels them (:func:`silver_examples`) with
+    the ``ner`` weights ``teacher`` under it (default :func:`teacher_ner`), so the fast tagger
+    learns from the slow one on recent news from many outlets.
     With ``dev_file``, scores PER/ORG/LOC on it after every epoch (selection only); with
     ``checkpoints``, writes each epoch's weights there as ``epoch-N.bin`` (the same bytes an
     N-epoch run writes; they read the vectors written beside ``out``).
@@ -141,6 +231,14 @@ def train(
     base = load_model.__wrapped__(None, tagger=False)
     examples = [ex for f in train_files for ex in conll_examples(f, base, max_sentences=max_sentences)]
     log(f"{len(examples)} training pieces, {sum(len(ex) for ex in examples)} tokens ({time.perf_counter() - began:.0f} s)")
+    if silver is not None:
+        teacher = teacher or teacher_ner(log=log)
+        texts = silver_texts(silver, **silver_slice)
+        extra = silver_examples(texts, base, teacher_pipeline(teacher))
+        examples += extra
+        log(f"{len(texts)} silver articles from {silver}: {len(extra)} lines, {sum(len(ex) for ex in extra)} tokens "
+            f"({time.perf_counter() - began:.0f} s)")
+        fix_random_seed(seed)  # the teacher's run must not move the seeds the training starts from
     vectors = vectors_path(out)
     vectors.parent.mkdir(parents=True, exist_ok=True)
     vectors.write_bytes(srsly.msgpack_dumps(minilm_word_table()))
@@ -175,7 +273,10 @@ def train(
     table = vectors.read_bytes()
     return {"settings": {"epochs": epochs, "seed": seed, "dropout": dropout, "learn_rate": learn_rate,
                          "batch_words": batch_words, "max_sentences": max_sentences,
-                         "train_files": [Path(f).name for f in train_files], "averaged_weights": True},
+                         "train_files": [Path(f).name for f in train_files], "averaged_weights": True,
+                         "silver": ({**silver_slice, "file": Path(silver).name,
+                                     "teacher_sha256": hashlib.sha256(Path(teacher).read_bytes()).hexdigest()}
+                                    if silver is not None else None)},
             "history": history, "seconds": round(time.perf_counter() - began),
             "artifact": str(out), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
             "vectors": str(vectors), "vectors_bytes": len(table), "vectors_sha256": hashlib.sha256(table).hexdigest()}
@@ -268,13 +369,22 @@ def main_train(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SETTINGS["seed"])
     parser.add_argument("--dropout", type=float, default=SETTINGS["dropout"])
     parser.add_argument("--learn-rate", type=float, default=SETTINGS["learn_rate"])
+    parser.add_argument("--silver", type=Path, default=SILVER_FILE,
+                        help="articles JSONL(.gz) labelled by the MiniLM option as extra training data "
+                             "(default: ../shared/data/allsides/articles.jsonl.gz, as the shipped weights)")
+    parser.add_argument("--no-silver", action="store_true", help="train on the CoNLL files alone")
+    parser.add_argument("--teacher-ner", type=Path, default=None,
+                        help="ner weights under the MiniLM option that labels the silver articles (default: one "
+                             "trained on eng.train alone, cached in .cache/analysis/arbiter/, as the arbiter's)")
     args = parser.parse_args(argv)
-    for f in [*args.train, *([args.dev] if args.dev else [])]:
+    silver = None if args.no_silver else args.silver
+    for f in [*args.train, *([args.dev] if args.dev else []), *([silver] if silver else []),
+              *([args.teacher_ner] if args.teacher_ner and silver else [])]:
         if not f.is_file():
             print(f"{f}: no such file", file=sys.stderr)
             return 2
     summary = train(args.train, dev_file=args.dev, out=args.out, epochs=args.epochs, seed=args.seed,
-                    dropout=args.dropout, learn_rate=args.learn_rate,
+                    dropout=args.dropout, learn_rate=args.learn_rate, silver=silver, teacher=args.teacher_ner,
                     checkpoints=args.checkpoints, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(summary, indent=2))
     return 0
