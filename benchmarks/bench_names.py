@@ -26,7 +26,8 @@ from pathlib import Path
 
 from analysis import load_article
 from analysis.config import DATA_DIR, SEEDS_DIR
-from analysis.lang.ner import CONLL_TYPE, NAME_LABELS, document_entities
+from analysis.lang.ner import NAME_LABELS, document_entities
+from analysis.lang.tagger import CONLL_TYPE
 from analysis.lang.nlp import load_model
 
 GOLD = Path(__file__).resolve().parent / "data" / "names_non_reuters.json"

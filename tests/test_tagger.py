@@ -175,7 +175,8 @@ def test_train_with_silver_from_the_minilm_option(tmp_path) -> None:
                        ("B", "Blair in Berlin", "Tony Blair met Gerhard Schroeder in Berlin.")])
     lines = []
     summary = tagger_training.train([conll_file], out=tmp_path / "ner.bin", epochs=1, silver=silver,
-                                    silver_slice={"per_outlet": 1, "skip": 0, "chars": 2000}, teacher=tagger.ARTIFACT, log=lines.append)
+                                    silver_slice={"per_outlet": 1, "skip": 0, "chars": 2000},
+                                    teacher=tagger.ARTIFACT, log=lines.append)
     assert any(line.startswith("2 silver articles") and "4 lines" in line for line in lines), lines
     assert summary["settings"]["silver"]["file"] == "articles.jsonl"
     assert summary["settings"]["silver"]["teacher_sha256"] == __import__("hashlib").sha256(

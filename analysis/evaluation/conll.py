@@ -22,7 +22,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..lang.ner import CAPS_MODES, CONLL_TYPE, DEFAULT_CAPS, DEFAULT_SKIP, NAME_LABELS, RULES, document_entities
+from ..lang.ner import CAPS_MODES, DEFAULT_CAPS, DEFAULT_SKIP, NAME_LABELS, RULES, document_entities
+from ..lang.tagger import CONLL_TYPE
 from ..lang.nlp import load_model
 
 TYPES = ("PER", "ORG", "LOC", "MISC")

@@ -1,6 +1,8 @@
-"""Training the project's name tagger (:mod:`analysis.lang.tagger`) on CoNLL-2003:
-``python -m analysis train entities``. It reads the CoNLL files with the evaluation's reader
-(:mod:`analysis.evaluation.conll`), so it lives beside it, above the language layer.
+"""Training the project's name tagger (:mod:`analysis.lang.tagger`) on CoNLL-2003 and on silver
+news labelled by the MiniLM option: ``python -m analysis train entities``. It reads the CoNLL
+files with the evaluation's reader (:mod:`analysis.evaluation.conll`) and runs the option as the
+teacher (:mod:`analysis.lang.minilm_tagger`), so it lives beside the evaluation, above the
+language layer.
 """
 from __future__ import annotations
 
@@ -19,8 +21,8 @@ import srsly
 from spacy.language import Language
 
 from ..config import cache_dir
-from ..lang.tagger import (ARTIFACT, CONLL_FIXED, MISC_LABELS, PLACE_LABELS, SETTINGS, SHIPPED_TRAIN_FILES, SILVER_FILE,
-                           SILVER_LABELS, TRAIN_FILE, VECTORS, with_word_vectors, word_vectors)
+from ..lang.tagger import (ARTIFACT, CONLL_FIXED, CONLL_TYPE, MISC_LABELS, PLACE_LABELS, SETTINGS, SHIPPED_TRAIN_FILES,
+                           SILVER_FILE, SILVER_LABELS, TRAIN_FILE, VECTORS, with_word_vectors, word_vectors)
 
 
 def conll_examples(path: str | Path, base: Language, *, max_sentences: int = 8) -> list:
@@ -342,7 +344,7 @@ def _words_batcher(words: int):
 
 
 def _dev_scores(nlp: Language, dev_file: Path) -> dict:
-    from .conll import CONLL_TYPE, align, bare_spans, read_conll, score
+    from .conll import align, bare_spans, read_conll, score
 
     documents = read_conll(dev_file)
     prepared = [d.text_and_offsets() for d in documents]

@@ -57,7 +57,7 @@ from spacy.tokens import Doc, Span
 
 from ..config import RESOURCES_DIR, cache_dir
 from ..errors import ModelNotFoundError
-from .ner import CONLL_TYPE
+from .tagger import CONLL_TYPE
 
 #: Bumped whenever the shipped weights change; part of every parse-cache key.
 MINILM_TAGGER_VERSION = "minilm-ner-1.3"

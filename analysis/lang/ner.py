@@ -24,21 +24,6 @@ from .nlp import doc_text, load_model
 NAME_LABELS = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 )
-#: spaCy label -> CoNLL-2003 type of the names the taggers and their evaluations compare; labels not
-#: listed (DATE, MONEY, ...) are not CoNLL names.
-CONLL_TYPE = {
-    "PERSON": "PER",
-    "ORG": "ORG",
-    "GPE": "LOC",
-    "LOC": "LOC",
-    "FAC": "LOC",
-    "NORP": "MISC",
-    "EVENT": "MISC",
-    "WORK_OF_ART": "MISC",
-    "LAW": "MISC",
-    "PRODUCT": "MISC",
-    "LANGUAGE": "MISC",
-}
 #: How ALL-CAPS sentences are read (see :func:`document_entities`).
 CAPS_MODES = ("recase", "lookup", "model")
 #: The default: with the name tagger (trained on ALL-CAPS headlines too) its own reading of

@@ -78,6 +78,21 @@ SILVER_FILE = DATA_DIR / "allsides" / "articles.jsonl.gz"
 CONLL_FIXED = {"PER": "PERSON", "ORG": "ORG"}
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 MISC_LABELS = ("NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE")
+#: spaCy label -> CoNLL-2003 type of the names the taggers and their evaluations compare (the
+#: inverse of the three above); labels not listed (DATE, MONEY, ...) are not CoNLL names.
+CONLL_TYPE = {
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "PRODUCT": "MISC",
+    "LANGUAGE": "MISC",
+}
 #: Base-model labels kept as silver annotation where they touch no gold name.
 SILVER_LABELS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL", "CARDINAL"})
 
