@@ -37,7 +37,8 @@ deterministically on one machine (fixed seeds; ONNX Runtime on one thread for th
 vectors are copied rows, the same bytes everywhere) from ``../shared/data/conll2003-en-train``
 (train + dev) and the silver articles, 8 epochs: 17 min on the project's 2-core machine beside
 another training (3 of them the teacher labelling the silver), plus 9 min the first time for the
-teacher's ``ner`` (cached in ``.cache/analysis/arbiter/``). Nothing is downloaded at run time.
+teacher's ``ner`` (cached in ``.cache/analysis/arbiter/``); a second run wrote the same bytes.
+Nothing is downloaded at run time.
 
 CoNLL-2003 is research-use Reuters text and the AllSides articles belong to their publishers; the
 weights are derived from both (see the data's SOURCE.md files before shipping them outside
