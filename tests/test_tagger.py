@@ -1,6 +1,7 @@
 """The name tagger (analysis.tagger): shipped weights, labels, real sentences, training data, CLI."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -179,8 +180,7 @@ def test_train_with_silver_from_the_minilm_option(tmp_path) -> None:
                                     teacher=tagger.ARTIFACT, log=lines.append)
     assert any(line.startswith("2 silver articles") and "4 lines" in line for line in lines), lines
     assert summary["settings"]["silver"]["file"] == "articles.jsonl"
-    assert summary["settings"]["silver"]["teacher_sha256"] == __import__("hashlib").sha256(
-        tagger.ARTIFACT.read_bytes()).hexdigest()
+    assert summary["settings"]["silver"]["teacher_sha256"] == hashlib.sha256(tagger.ARTIFACT.read_bytes()).hexdigest()
 
 
 def test_missing_artifact_is_one_clear_error(tmp_path) -> None:

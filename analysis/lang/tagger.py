@@ -36,7 +36,7 @@ weights) beside the vectors; ``python -m analysis train entities`` rebuilds both
 deterministically on one machine (fixed seeds; ONNX Runtime on one thread for the teacher; the
 vectors are copied rows, the same bytes everywhere) from ``../shared/data/conll2003-en-train``
 (train + dev) and the silver articles, 8 epochs: 17 min on the project's 2-core machine beside
-another training (3 of them the teacher labelling the silver), plus 9 min the first time for the
+another training (the first 3 reading CoNLL and the teacher labelling the silver), plus 9 min the first time for the
 teacher's ``ner`` (cached in ``.cache/analysis/arbiter/``); a second run wrote the same bytes.
 Nothing is downloaded at run time.
 
@@ -81,19 +81,8 @@ PLACE_LABELS = ("GPE", "LOC", "FAC")
 MISC_LABELS = ("NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE")
 #: spaCy label -> CoNLL-2003 type of the names the taggers and their evaluations compare (the
 #: inverse of the three above); labels not listed (DATE, MONEY, ...) are not CoNLL names.
-CONLL_TYPE = {
-    "PERSON": "PER",
-    "ORG": "ORG",
-    "GPE": "LOC",
-    "LOC": "LOC",
-    "FAC": "LOC",
-    "NORP": "MISC",
-    "EVENT": "MISC",
-    "WORK_OF_ART": "MISC",
-    "LAW": "MISC",
-    "PRODUCT": "MISC",
-    "LANGUAGE": "MISC",
-}
+CONLL_TYPE = {**{label: kind for kind, label in CONLL_FIXED.items()}, **dict.fromkeys(PLACE_LABELS, "LOC"),
+              **dict.fromkeys(MISC_LABELS, "MISC")}
 #: Base-model labels kept as silver annotation where they touch no gold name.
 SILVER_LABELS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL", "CARDINAL"})
 
