@@ -63,14 +63,16 @@ def test_merge_keeps_dates_and_the_kept_names(nlp) -> None:
     doc = nlp.make_doc("Yukos met Tony Blair on Monday in Houston with Germans .")
     doc.ents = [Span(doc, 0, 1, label="PERSON"), Span(doc, 5, 6, label="DATE"), Span(doc, 7, 8, label="LOC"),
                 Span(doc, 9, 10, label="NORP")]
-    merged = mt.merge_entities(doc, [(0, 1, "ORG"), (2, 4, "PER"), (7, 8, "LOC")])
+    merged, untyped = mt.merge_entities(doc, [(0, 1, "ORG"), (2, 4, "PER"), (7, 8, "LOC")])
+    assert untyped == []
     assert [(e.text, e.label_) for e in merged] == [("Yukos", "ORG"), ("Tony Blair", "PERSON"), ("Monday", "DATE"),
                                                     ("Houston", "LOC"), ("Germans", "NORP")]
     # a ner name not kept is dropped (the arbiter judged it); a kept MISC span keeps the ner's MISC label,
     # and without one it only clears what it overlaps; DATE and NORP stay where nothing kept overlaps them
-    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(6, 8, "MISC"), (9, 10, "MISC")])] == [
-        ("Monday", "DATE"), ("Germans", "NORP")]
-    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(5, 6, "PER")])] == [
+    merged, untyped = mt.merge_entities(doc, [(6, 8, "MISC"), (9, 10, "MISC")])
+    assert [(e.text, e.label_) for e in merged] == [("Monday", "DATE"), ("Germans", "NORP")]
+    assert [(e.text, e.label_) for e in untyped] == [("in Houston", "MISC")]  # "Germans" kept its NORP
+    assert [(e.text, e.label_) for e in mt.merge_entities(doc, [(5, 6, "PER")])[0]] == [
         ("Monday", "PERSON"), ("Germans", "NORP")]
 
 

@@ -460,17 +460,19 @@ def load_arbiter(path: Path = ARBITER) -> Arbiter:
     return Arbiter.load(path)
 
 
-def merge_entities(doc: Doc, spans: Iterable[tuple[int, int, str]]) -> list[Span]:
-    """The doc's entities with the arbiter's kept name spans (token start, end, CoNLL type).
+def merge_entities(doc: Doc, spans: Iterable[tuple[int, int, str]]) -> tuple[list[Span], list[Span]]:
+    """The doc's entities with the arbiter's kept name spans (token start, end, CoNLL type), and
+    the kept MISC names that get no spaCy label (``(entities, untyped)``).
 
     A kept PER/ORG/LOC span replaces any entity it overlaps (LOC keeps the spaCy GPE/LOC/FAC
     label of the same span, else GPE); a kept MISC span keeps the spaCy label of the same span
-    when that is a MISC label (NORP, EVENT, ...), else it only removes what it overlaps. The
+    when that is a MISC label (NORP, EVENT, ...), else it only removes what it overlaps and is
+    returned in ``untyped`` (label "MISC": a name, but not an entity of ``doc.ents``). The
     ``ner``'s PERSON/ORG/GPE/LOC/FAC entities not kept are dropped (the arbiter saw them); its
     other entities (DATE, TIME, MONEY, NORP, ...) stay where they overlap no kept span.
     """
     old = {(e.start, e.end): e.label_ for e in doc.ents}
-    new, taken = [], set()
+    new, untyped, taken = [], [], set()
     for start, end, kind in spans:
         taken.update(range(start, end))
         same = old.get((start, end))
@@ -482,10 +484,12 @@ def merge_entities(doc: Doc, spans: Iterable[tuple[int, int, str]]) -> list[Span
             label = same if same in CONLL_TYPE and CONLL_TYPE[same] == "MISC" else None
         if label:
             new.append(Span(doc, start, end, label=label))
+        else:
+            untyped.append(Span(doc, start, end, label="MISC"))
     for e in doc.ents:
         if e.label_ not in NAME_LABELS and not taken.intersection(range(e.start, e.end)):
             new.append(e)
-    return sorted(new, key=lambda s: s.start)
+    return sorted(new, key=lambda s: s.start), untyped
 
 
 # --- the spaCy component -----------------------------------------------------------------
@@ -495,7 +499,6 @@ def merge_entities(doc: Doc, spans: Iterable[tuple[int, int, str]]) -> list[Span
 #: tagger's trainer leaves them unannotated when it learns from the option (silver), as it does
 #: with such gold MISC names (:mod:`analysis.evaluation.tagger_training`).
 UNTYPED_NAMES = "minilm_untyped"
-
 
 
 class MiniLMNames:
@@ -531,11 +534,7 @@ class MiniLMNames:
     def _tag(self, docs: list[Doc]) -> list[Doc]:
         arbiter = load_arbiter(self.arbiter)
         for doc, found in zip(docs, self.candidates(docs)):
-            kept = arbiter.select(found)
-            doc.ents = merge_entities(doc, kept)
-            typed = {(e.start, e.end) for e in doc.ents}
-            doc.spans[UNTYPED_NAMES] = [Span(doc, a, b, label="MISC") for a, b, kind in kept
-                                        if kind == "MISC" and (a, b) not in typed]
+            doc.ents, doc.spans[UNTYPED_NAMES] = merge_entities(doc, arbiter.select(found))
         return docs
 
 
