@@ -34,7 +34,7 @@ Measured (README "Names: the tagger"): CoNLL-2003 test micro-F1 PER/ORG/LOC .890
 the document layer (ORG .827 is the weak type; the rule of session 12 .878 / .884, MiniLM alone
 .866 / .870, default tagger .867 / .868); casing features add .022-.031 (dev and test, epoch 1);
 hand-labelled BBC names F1 .929 (default .890); 0.46 of the default pipeline's articles per CPU
-second, corpus throughput ratio .506 (default .831). Not the default: ORG is below the .84
+second, corpus throughput ratio .506 (default .79-.82). Not the default: ORG is below the .84
 target and it is slower than the .80 throughput goal allows. It also teaches the default tagger
 (silver news, :mod:`analysis.lang.tagger`); names it keeps as MISC without a spaCy label are in
 ``doc.spans[UNTYPED_NAMES]``.
