@@ -22,6 +22,9 @@ document cluster with a logistic regression and clusters them by average linkage
 * **Weights** are fitted on the ECB+ *train* topics only (:func:`fit`, ``python -m analysis
   train coref ../shared/data/ecbplus``; scikit-learn's deterministic L-BFGS logistic regression)
   and shipped as JSON (``resources/coref_pairs.json``: feature names, coefficients, intercept).
+  ``--cv K`` (:func:`cross_validate`) writes nothing and scores the model out of sample over the
+  train and dev topics together, K folds by topic: 5 folds, CoNLL F1 75.76, names B3 89.52 (rules
+  72.27 / 88.12).
 * **Clustering**: per predicted document cluster, average-linkage agglomerative clustering of
   1 − p with distance threshold :data:`THRESHOLD` (0.7), chosen on the *dev* topics (and train).
   Cannot-link constraints (:func:`_cannot_link`): two different day or month names ("Friday",
@@ -81,7 +84,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..config import RESOURCES_DIR
-from ..errors import AnalysisError, ModelNotFoundError
+from ..errors import AnalysisError, ModelNotFoundError, ParameterError
 from .coref import _Union, _is_person, _is_time, document_clusters, mention_info
 
 #: The shipped weights (fitted by :func:`fit` on the train topics).
@@ -277,17 +280,22 @@ def feature_names() -> list[str]:
     return [*FEATURES, *("*".join(p) for p in PRODUCTS)]
 
 
-def fit(folder: str | Path, *, topics: str = "train") -> dict:
-    """Fit the pair model on ``topics`` of ECB+ (gold: same cluster or not) and return it as JSON data."""
+def _regression(x, y):
+    """The pair model's logistic regression fitted on expanded features ``x`` and labels ``y``."""
     from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(max_iter=4000, C=1.0).fit(_expand(x), y)
+
+
+def fit(folder: str | Path, *, topics: str = "train") -> dict:
+    """Fit the pair model on ``topics`` of ECB+ (gold: same cluster or not) and return it as JSON data."""
     from .ecbplus import load_ecbplus, topics_of
 
     docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
     infos = mention_info(docs, mentions)
     x, pairs = pair_features(docs, infos, document_clusters(docs))
     y = [mentions[i].gold == mentions[j].gold for i, j in pairs]
-    model = LogisticRegression(max_iter=4000, C=1.0).fit(_expand(x), y)
+    model = _regression(x, y)
     return {"trained_on": f"ECB+ {topics} topics ({len(docs)} documents, {len(mentions)} mentions, {len(pairs)} pairs)",
             "features": feature_names(), "coef": [round(float(v), 6) for v in model.coef_[0]],
             "intercept": round(float(model.intercept_[0]), 6), "threshold": THRESHOLD}
@@ -306,14 +314,25 @@ def pair_clusters(docs, infos, doc_cluster: dict[str, int], rule_labels: list[in
                   threshold: float | None = None, keep_rule_names: bool = False) -> list[int]:
     """Cluster labels: pair model + average linkage within each document cluster; pronouns as in ``rule_labels``."""
     import numpy as np
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
 
     model = model or load_model()
     threshold = model.get("threshold", THRESHOLD) if threshold is None else threshold
     x, pairs = pair_features(docs, infos, doc_cluster)
     z = _expand(x) @ np.array(model["coef"]) + model["intercept"] if len(pairs) else np.zeros(0)
-    prob = 1 / (1 + np.exp(-z))
+    return cluster_pairs(docs, infos, doc_cluster, rule_labels, pairs, 1 / (1 + np.exp(-z)), threshold=threshold,
+                         keep_rule_names=keep_rule_names)
+
+
+def cluster_pairs(docs, infos, doc_cluster: dict[str, int], rule_labels: list[int], pairs: list[tuple[int, int]], prob,
+                  *, threshold: float = THRESHOLD, keep_rule_names: bool = False) -> list[int]:
+    """Cluster labels from the probabilities ``prob`` of ``pairs`` (:func:`pair_clusters` after its model):
+    the cannot-link constraints, average linkage within each document cluster, the nominal attachment,
+    then pronouns as in ``rule_labels``."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    prob = np.array(prob, dtype=float)
     subtopic = document_clusters(docs, threshold=TIME_SUBTOPIC_THRESHOLD)
     for k in _cannot_link(infos, pairs, subtopic):
         prob[k] = 0.0
@@ -406,6 +425,59 @@ def _attach_nominals(infos, uf) -> None:
         uf.union(a, b)
 
 
+def topic_folds(topics, folds: int, *, seed: int = 0) -> dict[int, int]:
+    """Topic → fold (0 … ``folds`` − 1): the topics in a seeded random order, dealt round-robin."""
+    import numpy as np
+
+    topics = sorted(set(topics))
+    if len(topics) < 2:
+        raise ParameterError(f"--cv {folds}: {len(topics)} topic to deal into folds; cross-validation by topic needs two or more")
+    if not 2 <= folds <= len(topics):
+        raise ParameterError(f"--cv {folds}: choose 2 to {len(topics)} folds (a topic at least in each)")
+    order = np.random.RandomState(seed).permutation(topics)
+    return {int(t): k % folds for k, t in enumerate(order)}
+
+
+def cross_validate(folder: str | Path, *, folds: int = 5, seed: int = 0, threshold: float = THRESHOLD) -> dict:
+    """Out-of-sample scores of the pair model on the ECB+ train and dev topics together, never test.
+
+    The topics are split into ``folds`` groups (:func:`topic_folds`); each group's pairs get their
+    probabilities from a model fitted (:func:`fit`'s regression) on the other groups' pairs; then the
+    whole set is clustered (:func:`cluster_pairs`) and scored as ``evaluate coref`` scores it. A
+    choice judged on 33 topics this way rests on more than the 8 dev topics, and it never sees test.
+    """
+    import numpy as np
+
+    from .coref import score, system_clusters
+    from .ecbplus import SPLITS, load_ecbplus
+
+    docs, mentions = load_ecbplus(folder, topics=SPLITS["train"] + SPLITS["dev"])
+    if not mentions:
+        raise AnalysisError(f"{folder}: no entity mention in the validated sentences of the train and dev topics")
+    infos = mention_info(docs, mentions)
+    doc_cluster = document_clusters(docs)
+    x, pairs = pair_features(docs, infos, doc_cluster)
+    y = np.array([mentions[i].gold == mentions[j].gold for i, j in pairs])
+    fold_of = topic_folds([d.topic for d in docs], folds, seed=seed)
+    topic_of = {d.name: d.topic for d in docs}
+    pair_fold = np.array([fold_of[topic_of[infos[i].doc]] for i, _ in pairs])
+    prob = np.zeros(len(pairs))
+    for k in range(folds):
+        held = pair_fold == k
+        if held.any():
+            prob[held] = _regression(x[~held], y[~held]).predict_proba(_expand(x[held]))[:, 1]
+    rule_labels = system_clusters(infos, doc_cluster)
+    labels = cluster_pairs(docs, infos, doc_cluster, rule_labels, pairs, prob, threshold=threshold)
+    gold_ids: dict[str, int] = {}
+    gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
+    names = [m.index for m in infos if m.is_name]
+    return {"data": str(folder), "topics": "train+dev", "folds": folds, "seed": seed, "threshold": threshold,
+            "fold_topics": [sorted(t for t, f in fold_of.items() if f == k) for k in range(folds)],
+            "documents": len(docs), "mentions": len(mentions), "name_mentions": len(names),
+            "system": {"all": score(gold, labels), "names": score(gold, labels, keep=names)},
+            "rules": {"all": score(gold, rule_labels), "names": score(gold, rule_labels, keep=names)}}
+
+
 def main_train(argv: list[str] | None = None) -> int:
     """``python -m analysis train coref FOLDER``: refit the pair model on the train topics and write it."""
     import argparse
@@ -414,8 +486,14 @@ def main_train(argv: list[str] | None = None) -> int:
                                      description="fit the ECB+ entity coreference pair model on the train topics")
     parser.add_argument("folder", help="the ECB+ folder")
     parser.add_argument("--out", default=str(MODEL_FILE), help="where to write the model (default: the shipped one)")
+    parser.add_argument("--cv", type=int, metavar="K", default=None,
+                        help="write nothing: print the scores of K-fold cross-validation by topic over the train and dev topics")
+    parser.add_argument("--seed", type=int, default=0, help="with --cv: the seed that deals the topics into folds")
     args = parser.parse_args(argv)
     try:
+        if args.cv is not None:
+            print(json.dumps(cross_validate(args.folder, folds=args.cv, seed=args.seed), indent=1))
+            return 0
         model = fit(args.folder)
     except AnalysisError as err:
         print(f"error: {err}", file=sys.stderr)
