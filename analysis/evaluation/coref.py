@@ -467,3 +467,12 @@ def score(gold: list, response: list, *, keep: list[int] | None = None) -> dict:
     out["gold_clusters"] = len(key)
     out["response_clusters"] = len(resp)
     return out
+
+
+def score_all_and_names(mentions: list[EcbMention], infos: list[MentionInfo], systems: dict[str, list]) -> dict:
+    """``{system: {"all": score, "names": score}}`` for each system's labels (one per mention) against
+    the gold clusters of ``mentions``; names are the mentions whose head is a proper noun."""
+    gold_ids: dict[str, int] = {}
+    gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
+    names = [m.index for m in infos if m.is_name]
+    return {key: {"all": score(gold, labels), "names": score(gold, labels, keep=names)} for key, labels in systems.items()}

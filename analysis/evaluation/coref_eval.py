@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import AnalysisError
-from .coref import DOC_THRESHOLD, baseline_clusters, document_clusters, mention_info, score, system_clusters
+from .coref import DOC_THRESHOLD, baseline_clusters, document_clusters, mention_info, score_all_and_names, system_clusters
 from .coref_pairs import pair_clusters
 from .ecbplus import load_ecbplus, topics_of
 
@@ -26,20 +26,15 @@ def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Pat
         raise AnalysisError(f"{folder}: no entity mention in the validated sentences of topics {topics}")
     infos = mention_info(docs, mentions)
     doc_cluster = document_clusters(docs, threshold=doc_threshold)
-    gold_ids: dict[str, int] = {}
-    gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
-    names = [m.index for m in infos if m.is_name]
     rule_labels = system_clusters(infos, doc_cluster, names=name_variants)
     sys_labels = rule_labels if rules_only else pair_clusters(docs, infos, doc_cluster, rule_labels)
     base_labels = baseline_clusters(infos, doc_cluster)
     flat_labels = baseline_clusters(infos, dict.fromkeys(doc_cluster, 0))  # same head lemma across all documents
     result = {
         "data": str(folder), "topics": topics, "documents": len(docs), "mentions": len(mentions),
-        "name_mentions": len(names), "document_clusters": len(set(doc_cluster.values())),
-        "system": {"all": score(gold, sys_labels), "names": score(gold, sys_labels, keep=names)},
-        "baseline": {"all": score(gold, base_labels), "names": score(gold, base_labels, keep=names)},
-        "rules": {"all": score(gold, rule_labels), "names": score(gold, rule_labels, keep=names)},
-        "baseline_no_clusters": {"all": score(gold, flat_labels), "names": score(gold, flat_labels, keep=names)},
+        "name_mentions": sum(m.is_name for m in infos), "document_clusters": len(set(doc_cluster.values())),
+        **score_all_and_names(mentions, infos, {"system": sys_labels, "baseline": base_labels, "rules": rule_labels,
+                                                "baseline_no_clusters": flat_labels}),
     }
     if predictions:
         with open(predictions, "w", encoding="utf-8") as fh:

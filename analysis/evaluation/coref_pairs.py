@@ -280,11 +280,11 @@ def feature_names() -> list[str]:
     return [*FEATURES, *("*".join(p) for p in PRODUCTS)]
 
 
-def _regression(x, y):
-    """The pair model's logistic regression fitted on expanded features ``x`` and labels ``y``."""
+def _regression(features, y):
+    """The pair model's logistic regression fitted on ``features`` (:func:`_expand`-ed) and labels ``y``."""
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(max_iter=4000, C=1.0).fit(_expand(x), y)
+    return LogisticRegression(max_iter=4000, C=1.0).fit(features, y)
 
 
 def fit(folder: str | Path, *, topics: str = "train") -> dict:
@@ -295,7 +295,7 @@ def fit(folder: str | Path, *, topics: str = "train") -> dict:
     infos = mention_info(docs, mentions)
     x, pairs = pair_features(docs, infos, document_clusters(docs))
     y = [mentions[i].gold == mentions[j].gold for i, j in pairs]
-    model = _regression(x, y)
+    model = _regression(_expand(x), y)
     return {"trained_on": f"ECB+ {topics} topics ({len(docs)} documents, {len(mentions)} mentions, {len(pairs)} pairs)",
             "features": feature_names(), "coef": [round(float(v), 6) for v in model.coef_[0]],
             "intercept": round(float(model.intercept_[0]), 6), "threshold": THRESHOLD}
@@ -448,7 +448,7 @@ def cross_validate(folder: str | Path, *, folds: int = 5, seed: int = 0, thresho
     """
     import numpy as np
 
-    from .coref import score, system_clusters
+    from .coref import score_all_and_names, system_clusters
     from .ecbplus import SPLITS, load_ecbplus
 
     docs, mentions = load_ecbplus(folder, topics=SPLITS["train"] + SPLITS["dev"])
@@ -461,21 +461,17 @@ def cross_validate(folder: str | Path, *, folds: int = 5, seed: int = 0, thresho
     fold_of = topic_folds([d.topic for d in docs], folds, seed=seed)
     topic_of = {d.name: d.topic for d in docs}
     pair_fold = np.array([fold_of[topic_of[infos[i].doc]] for i, _ in pairs])
-    prob = np.zeros(len(pairs))
+    features, prob = _expand(x), np.zeros(len(pairs))
     for k in range(folds):
         held = pair_fold == k
         if held.any():
-            prob[held] = _regression(x[~held], y[~held]).predict_proba(_expand(x[held]))[:, 1]
+            prob[held] = _regression(features[~held], y[~held]).predict_proba(features[held])[:, 1]
     rule_labels = system_clusters(infos, doc_cluster)
     labels = cluster_pairs(docs, infos, doc_cluster, rule_labels, pairs, prob, threshold=threshold)
-    gold_ids: dict[str, int] = {}
-    gold = [gold_ids.setdefault(m.gold, len(gold_ids)) for m in mentions]
-    names = [m.index for m in infos if m.is_name]
     return {"data": str(folder), "topics": "train+dev", "folds": folds, "seed": seed, "threshold": threshold,
             "fold_topics": [sorted(t for t, f in fold_of.items() if f == k) for k in range(folds)],
-            "documents": len(docs), "mentions": len(mentions), "name_mentions": len(names),
-            "system": {"all": score(gold, labels), "names": score(gold, labels, keep=names)},
-            "rules": {"all": score(gold, rule_labels), "names": score(gold, rule_labels, keep=names)}}
+            "documents": len(docs), "mentions": len(mentions), "name_mentions": sum(m.is_name for m in infos),
+            **score_all_and_names(mentions, infos, {"system": labels, "rules": rule_labels})}
 
 
 def main_train(argv: list[str] | None = None) -> int:
