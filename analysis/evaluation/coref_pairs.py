@@ -72,8 +72,9 @@ names B3 89.40 -> 89.40 (against the weights refitted without it; first compared
 weights of session 11: 75.24 / 89.99). Its one visible test error: a descriptor many people share ("actor")
 sends "the 12th actor" to the actor the story describes most often. Left out in session 15 for lack of time to
 give it its own tests; by the cross-validation it is a small gain, flat on test.
-Session 15 also refitted the shipped weights: those of session 11 had been fitted over an older tagger's parse,
-so ``train coref`` no longer wrote them (dev 77.11 -> 77.06, names B3 92.50 -> 92.52; test 75.24 -> 75.01, 89.99 -> 89.40).
+Session 15 also refitted the shipped weights on this machine: those of session 11 had been fitted over an older tagger's
+parse and were not what ``train coref`` wrote here (the coefficients also move with the BLAS kernel: the fit over
+product features is ill-conditioned, a one-thread Prescott refit differs by up to ~0.3) (dev 77.11 -> 77.06, names B3 92.50 -> 92.52; test 75.24 -> 75.01, 89.99 -> 89.40).
 Earlier (session 9): dev 75.48 / 92.05, train 74.79 / 89.76; before the sub-topic, acronym,
 common-noun, constraint and attachment changes (threshold 0.75): dev 74.21 / 91.25, train 74.22 / 88.50.
 """
