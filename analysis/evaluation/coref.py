@@ -197,10 +197,13 @@ def descriptors(doc, head_i: int) -> frozenset:
         out.add(head.head.lemma_.lower())
     if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_ == "be":
         out.update(c.lemma_.lower() for c in head.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
-    if head.dep_ in ("dobj", "nsubjpass"):  # "named X as host", "X was hired as coach"
-        for prep in [c for c in head.head.children if c.dep_ == "prep" and c.lower_ == "as"] + \
-                [c for c in head.children if c.dep_ == "prep" and c.lower_ == "as"]:
-            out.update(o.lemma_.lower() for o in prep.children if o.dep_ == "pobj" and o.pos_ in ("NOUN", "PROPN"))
+    preps = [c for c in head.children if c.dep_ == "prep" and c.lower_ == "as"]  # "DeGeneres as host"
+    verb_has_object = any(c.dep_ == "dobj" for c in head.head.children)
+    if head.dep_ in ("dobj", "nsubjpass") or (head.dep_ == "nsubj" and not verb_has_object):
+        # "named X as host", "X was hired as coach", "X returns as host" (not "X named Y as host")
+        preps += [c for c in head.head.children if c.dep_ == "prep" and c.lower_ == "as"]
+    for prep in preps:
+        out.update(o.lemma_.lower() for o in prep.children if o.dep_ == "pobj" and o.pos_ in ("NOUN", "PROPN"))
     return frozenset(out)
 
 

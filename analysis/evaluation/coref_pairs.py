@@ -374,7 +374,7 @@ def cluster_pairs(docs, infos, doc_cluster: dict[str, int], rule_labels: list[in
         first: dict[int, int] = {}
         for i, lab in zip(ids, labels):
             uf.union(i, first.setdefault(int(lab), i))
-    _attach_nominals(infos, uf)
+    _attach_nominals(infos, uf, doc_cluster)
     groups: dict[int, list[int]] = defaultdict(list)
     for i, lab in enumerate(rule_labels):
         groups[lab].append(i)
@@ -410,37 +410,78 @@ def _cannot_link(infos, pairs, subtopic: dict[str, int]) -> list[int]:
     return out
 
 
-def _attach_nominals(infos, uf) -> None:
+def _attach_nominals(infos, uf, doc_cluster: dict[str, int] | None = None) -> None:
     """A cluster without a name ("the host", "Host" of a headline) joins the name cluster that it
     describes in the most documents ("host Ellen DeGeneres", "Ellen DeGeneres, the host" in a
-    document with one of its mentions), when one name cluster leads."""
+    document with one of its mentions), when one name cluster leads.
+
+    A nameless cluster that describes no name in its own documents then looks across its document
+    cluster (``doc_cluster``: document → cluster; default: all one): among the name clusters named in
+    one of its own documents, the one that one of its lemmas describes in the most documents of the
+    story, again only when one leads ("the coach" of an article that names Maurice Cheeks but never
+    calls him coach joins him where other articles write "coach Maurice Cheeks")."""
+    doc_cluster = doc_cluster or {}
     described: dict[tuple, set] = defaultdict(set)  # (document, name cluster) -> descriptor lemmas
     named = set()
     for m in infos:
-        if m.is_name and not m.common and m.pos != "PRON" and not _is_time(m):
+        if _is_plain_name(m):
             root = uf.find(m.index)
             named.add(root)
             described[(m.doc, root)] |= m.descriptors
     by_doc: dict[str, list] = defaultdict(list)
     for (doc, root), lemmas in described.items():
         by_doc[doc].append((root, lemmas))
-    clusters: dict[int, list] = defaultdict(list)
-    for m in infos:
-        if m.pos != "PRON":
-            clusters[uf.find(m.index)].append(m)
-    merges = []
-    for root, ms in clusters.items():
-        if root in named or any(_is_time(m) for m in ms):
-            continue
+    merges, undescribed = [], []
+    for root, ms in _nameless_clusters(infos, uf, named).items():
         votes: Counter = Counter()
         for doc in {m.doc for m in ms}:
             lemmas = {m.lemma for m in ms if m.doc == doc}
             votes.update({r for r, desc in by_doc.get(doc, ()) if lemmas & desc})
-        ranked = votes.most_common(2)
-        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            merges.append((root, ranked[0][0]))
+        if votes:
+            _lead(votes, root, merges)
+        else:
+            undescribed.append(root)
     for a, b in merges:
         uf.union(a, b)
+    # across the story: the clusters that described no name in their own documents
+    named, docs_of, across = set(), defaultdict(set), defaultdict(Counter)  # name cluster -> documents; -> lemma -> documents
+    for m in infos:
+        if _is_plain_name(m):
+            root = uf.find(m.index)
+            named.add(root)
+            docs_of[root].add(m.doc)
+    for (doc, root), lemmas in described.items():
+        across[uf.find(root)].update(lemmas)
+    clusters, merges = _nameless_clusters(infos, uf, named), []
+    for root in {uf.find(r) for r in undescribed} & clusters.keys():
+        ms = clusters[root]
+        lemmas, docs, home = {m.lemma for m in ms}, {m.doc for m in ms}, doc_cluster.get(ms[0].doc)
+        votes = Counter({r: sum(desc[lem] for lem in lemmas) for r, desc in across.items()
+                         if docs_of[r] & docs and doc_cluster.get(next(iter(docs_of[r]))) == home})
+        _lead(+votes, root, merges)
+    for a, b in merges:
+        uf.union(a, b)
+
+
+def _lead(votes: Counter, root: int, merges: list) -> None:
+    """Add (``root``, the name cluster with the most votes) to ``merges`` when one leads alone."""
+    ranked = votes.most_common(2)
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        merges.append((root, ranked[0][0]))
+
+
+def _is_plain_name(m) -> bool:
+    """A name mention that can anchor a cluster: not a headline's common noun, a pronoun or a time."""
+    return m.is_name and not m.common and m.pos != "PRON" and not _is_time(m)
+
+
+def _nameless_clusters(infos, uf, named: set) -> dict[int, list]:
+    """Root → non-pronoun mentions of the clusters with no name (``named``: their roots) and no time."""
+    clusters: dict[int, list] = defaultdict(list)
+    for m in infos:
+        if m.pos != "PRON":
+            clusters[uf.find(m.index)].append(m)
+    return {r: ms for r, ms in clusters.items() if r not in named and not any(_is_time(m) for m in ms)}
 
 
 def topic_folds(topics, folds: int, *, seed: int = 0) -> dict[int, int]:

@@ -100,6 +100,47 @@ def test_a_nominal_cluster_joins_the_one_name_it_describes():
     assert labels[5] != labels[4]
 
 
+def test_as_phrases_of_the_name_itself_and_of_a_subject_without_object_describe_it():
+    from analysis.lang.nlp import load_model
+
+    nlp = load_model()
+    doc = nlp("Ellen DeGeneres as host of the Oscars was a hit.")
+    assert "host" in descriptors(doc, next(t.i for t in doc if t.text == "DeGeneres"))
+    doc = nlp("Hugh Jackman returns as host next year.")
+    assert "host" in descriptors(doc, next(t.i for t in doc if t.text == "Jackman"))
+    doc = nlp("The league named Maurice Cheeks as coach.")  # the subject did the naming: not a coach
+    assert "coach" not in descriptors(doc, next(t.i for t in doc if t.text == "league"))
+
+
+def test_a_nominal_describing_no_name_at_home_joins_the_name_the_story_describes():
+    cheeks = [_m(0, "Maurice Cheeks", ner="PERSON", doc="1_1ecb.xml", descriptors=frozenset({"coach"})),
+              _m(1, "Maurice Cheeks", ner="PERSON", doc="1_2ecb.xml")]  # named, never called coach here
+    coach = [_m(2, "coach", is_name=False, doc="1_2ecb.xml")]
+    stranger = [_m(3, "coach", is_name=False, doc="1_3ecb.xml", lemma="coach")]  # Cheeks not named in its document
+    elsewhere = [_m(4, "Maurice Cheeks", ner="PERSON", doc="2_1ecb.xml"), _m(5, "coach", is_name=False, doc="2_1ecb.xml")]
+    infos = cheeks + coach + stranger + elsewhere
+    uf = _Union(len(infos))
+    uf.union(0, 1)
+    _attach_nominals(infos, uf, {"1_1ecb.xml": 0, "1_2ecb.xml": 0, "1_3ecb.xml": 0, "2_1ecb.xml": 1})
+    labels = uf.labels()
+    assert labels[2] == labels[0]  # described as coach in another document of its story
+    assert labels[3] not in (labels[0], labels[2])  # no candidate named in its own document
+    assert labels[5] != labels[4]  # its story never calls Cheeks a coach
+
+
+def test_a_nominal_describing_no_name_at_home_stays_apart_when_two_names_tie():
+    infos = [_m(0, "Hugh Jackman", ner="PERSON", doc="1_1ecb.xml", descriptors=frozenset({"host"})),
+             _m(1, "Ellen DeGeneres", ner="PERSON", doc="1_2ecb.xml", descriptors=frozenset({"host"})),
+             _m(2, "Hugh Jackman", ner="PERSON", doc="1_3ecb.xml"), _m(3, "Ellen DeGeneres", ner="PERSON", doc="1_3ecb.xml"),
+             _m(4, "host", is_name=False, doc="1_3ecb.xml")]
+    uf = _Union(len(infos))
+    uf.union(0, 2)
+    uf.union(1, 3)
+    _attach_nominals(infos, uf, dict.fromkeys(("1_1ecb.xml", "1_2ecb.xml", "1_3ecb.xml"), 0))
+    labels = uf.labels()
+    assert labels[4] not in (labels[0], labels[1])
+
+
 def test_a_nominal_described_as_two_names_equally_stays_apart():
     infos = [_m(0, "Hugh Jackman", ner="PERSON", descriptors=frozenset({"host"})),
              _m(1, "Ellen DeGeneres", ner="PERSON", descriptors=frozenset({"host"})), _m(2, "host", is_name=False)]
