@@ -381,7 +381,7 @@ def cluster_pairs(docs, infos, doc_cluster: dict[str, int], rule_labels: list[in
         first: dict[int, int] = {}
         for i, lab in zip(ids, labels):
             uf.union(i, first.setdefault(int(lab), i))
-    _attach_nominals(infos, uf, doc_cluster)
+    _attach_nominals(infos, uf)
     groups: dict[int, list[int]] = defaultdict(list)
     for i, lab in enumerate(rule_labels):
         groups[lab].append(i)
@@ -417,17 +417,17 @@ def _cannot_link(infos, pairs, subtopic: dict[str, int]) -> list[int]:
     return out
 
 
-def _attach_nominals(infos, uf, doc_cluster: dict[str, int] | None = None) -> None:
+def _attach_nominals(infos, uf) -> None:
     """A cluster without a name ("the host", "Host" of a headline) joins the name cluster that it
     describes in the most documents ("host Ellen DeGeneres", "Ellen DeGeneres, the host" in a
     document with one of its mentions), when one name cluster leads.
 
-    A nameless cluster that describes no name in its own documents then looks across its document
-    cluster (``doc_cluster``: document → cluster; default: all one): among the name clusters named in
-    one of its own documents, the one that one of its lemmas describes in the most documents of the
-    story, again only when one leads ("the coach" of an article that names Maurice Cheeks but never
-    calls him coach joins him where other articles write "coach Maurice Cheeks")."""
-    doc_cluster = doc_cluster or {}
+    A nameless cluster that describes no name in its own documents then looks across the story: among
+    the name clusters named in one of its own documents, the one that one of its lemmas describes in the
+    most documents, again only when one leads ("the coach" of an article that names Maurice Cheeks but
+    never calls him coach joins him where other articles write "coach Maurice Cheeks"). Every cluster
+    lies in one document cluster (the linkage runs per document cluster, the first attachment within a
+    document), so a name cluster sharing a document with it is of its story."""
     described: dict[tuple, set] = defaultdict(set)  # (document, name cluster) -> descriptor lemmas
     named = set()
     for m in infos:
@@ -462,9 +462,8 @@ def _attach_nominals(infos, uf, doc_cluster: dict[str, int] | None = None) -> No
     clusters, merges = _nameless_clusters(infos, uf, named), []
     for root in {uf.find(r) for r in undescribed} & clusters.keys():
         ms = clusters[root]
-        lemmas, docs, home = {m.lemma for m in ms}, {m.doc for m in ms}, doc_cluster.get(ms[0].doc)
-        votes = Counter({r: sum(desc[lem] for lem in lemmas) for r, desc in across.items()
-                         if docs_of[r] & docs and doc_cluster.get(next(iter(docs_of[r]))) == home})
+        lemmas, docs = {m.lemma for m in ms}, {m.doc for m in ms}
+        votes = Counter({r: sum(desc[lem] for lem in lemmas) for r, desc in across.items() if docs_of[r] & docs})
         _lead(+votes, root, merges)
     for a, b in merges:
         uf.union(a, b)
