@@ -19,15 +19,18 @@ from .ecbplus import load_ecbplus, topics_of
 
 
 def evaluate(folder: str | Path, *, topics: str = "test", predictions: str | Path | None = None,
-             doc_threshold: float = DOC_THRESHOLD, name_variants: bool = False, rules_only: bool = False) -> dict:
-    """Score the system and the baseline on ECB+ (see the module docstring)."""
+             doc_threshold: float = DOC_THRESHOLD, name_variants: bool = False, rules_only: bool = False,
+             model: dict | None = None, encoder=None) -> dict:
+    """Score the system and the baseline on ECB+ (see the module docstring). ``model``, ``encoder``: the
+    pair model and mention encoder (:func:`coref_pairs.fit`), the shipped ones unless given."""
     docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
     if not mentions:
         raise AnalysisError(f"{folder}: no entity mention in the validated sentences of topics {topics}")
     infos = mention_info(docs, mentions)
     doc_cluster = document_clusters(docs, threshold=doc_threshold)
     rule_labels = system_clusters(infos, doc_cluster, names=name_variants)
-    sys_labels = rule_labels if rules_only else pair_clusters(docs, infos, doc_cluster, rule_labels)
+    sys_labels = rule_labels if rules_only else pair_clusters(docs, mentions, infos, doc_cluster, rule_labels, model=model,
+                                                                 encoder=encoder)
     base_labels = baseline_clusters(infos, doc_cluster)
     flat_labels = baseline_clusters(infos, dict.fromkeys(doc_cluster, 0))  # same head lemma across all documents
     result = {

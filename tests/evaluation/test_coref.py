@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analysis.evaluation.coref import score
@@ -124,9 +125,10 @@ def test_pair_model_ships_with_its_feature_names():
     model = load_model()
     assert model["features"] == feature_names() and len(model["coef"]) == len(feature_names())
     assert "train topics" in model["trained_on"]
-    import numpy as np
-
+    from analysis.evaluation.coref_encoder import SETTINGS
     from analysis.evaluation.coref_pairs import FEATURES, _expand
+
+    assert model["encoder"] == SETTINGS  # the regression learnt the cosines of this encoder
 
     def prob(**values) -> float:
         row = np.array([[float(values.get(f, 0.0)) for f in FEATURES]])
@@ -134,9 +136,10 @@ def test_pair_model_ships_with_its_feature_names():
 
     # "Tony Blair" / "Blair" in one document vs two unrelated common nouns in dissimilar documents
     same_name = prob(same_lemma=1, same_doc=1, doc_sim=1, both_name=1, name_subset=1, name_jaccard=0.5, ner_same=1,
-                     head_ratio=1, number_agrees=1, lemma_freq=1.5, same_lemma_x_doc_sim=1, person_both=1, head_cos=1, text_cos=0.8)
-    unrelated = prob(doc_sim=0.1, both_nominal=1, head_ratio=0.2, number_agrees=1, lemma_freq=1.0, head_cos=0.1, text_cos=0.1)
-    assert same_name > 0.5 and unrelated < 0.05, (same_name, unrelated)  # clusters merge at a mean of 0.25
+                     head_ratio=1, number_agrees=1, lemma_freq=1.5, same_lemma_x_doc_sim=1, person_both=1, head_cos=1, text_cos=0.8, ctx_cos=0.8)
+    unrelated = prob(doc_sim=0.1, both_nominal=1, head_ratio=0.2, number_agrees=1, lemma_freq=1.0, head_cos=0.1, text_cos=0.1,
+                     ctx_cos=0.1)
+    assert same_name > 0.5 and unrelated < 0.05, (same_name, unrelated)  # clusters merge at a mean of 0.35
 
 
 def test_descriptors_are_the_nouns_describing_a_name():
@@ -188,8 +191,8 @@ def test_pronouns_resolve_by_syntax_and_to_person_nouns(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not ECBPLUS.is_dir(), reason="ECB+ not available in ../shared/data/ecbplus")
 def test_pair_model_beats_rules_and_baseline_on_dev_topics():
-    """Dev topics (the threshold was chosen there; the weights come from train): CoNLL F1 77.0 vs 73.3 / 71.2;
-    names-only B³ 92.4 vs 91.8 / 91.7."""
+    """Dev topics (the weights come from train; the threshold from cross-validation over train and dev):
+    session 17, CoNLL F1 79.4 vs 73.3 / 71.2; names-only B³ 93.4 vs 91.8 / 91.7."""
     from analysis.evaluation.coref_eval import evaluate
 
     out = evaluate(ECBPLUS, topics="dev")
@@ -225,9 +228,11 @@ def test_cv_on_one_topic_is_a_one_line_error(tiny):
 @pytest.mark.shared
 @pytest.mark.slow
 @pytest.mark.skipif(not ECBPLUS.is_dir(), reason="ECB+ not available in ../shared/data/ecbplus")
+@pytest.mark.timeout(2400)
 def test_cross_validated_pair_model_beats_the_rules_out_of_sample():
     """5-fold cross-validation by topic over train + dev (33 topics, never test): every pair is scored by
-    a model that did not see its topic; session 15: CoNLL F1 75.76 vs rules 72.27, names B3 89.52 vs 88.12."""
+    a model that did not see its topic, and every mention is encoded by an encoder that did not see its topic; session 17:
+    CoNLL F1 76.28 vs rules 72.27, names B3 89.69 vs 88.12."""
     from analysis.evaluation.coref_pairs import cross_validate
     from analysis.evaluation.ecbplus import SPLITS
 
@@ -240,14 +245,93 @@ def test_cross_validated_pair_model_beats_the_rules_out_of_sample():
 @pytest.mark.shared
 @pytest.mark.slow
 @pytest.mark.skipif(not ECBPLUS.is_dir(), reason="ECB+ not available in ../shared/data/ecbplus")
-def test_shipped_pair_weights_are_what_train_coref_writes():
+@pytest.mark.timeout(2400)
+def test_shipped_coref_models_are_what_train_coref_writes():
     """The shipped weights go stale when the parse under them changes (session 15 found those of session 11
-    fitted over an older tagger, 0.46 away). The fit is solved to its unique optimum, so a refit gives them
-    back on any machine (1e-11 apart across BLAS kernels); the tolerance leaves room for a parse that moves in
-    its last digits, far below what staleness or an unconverged solver (3.3 away) does."""
+    fitted over an older tagger, 0.46 away). The regression is solved to its unique optimum (1e-11 apart
+    across BLAS kernels), but its encoder cosines come from seeded training, whose floats move in their
+    last digits across machines: so the coefficients are checked loosely, and what a user sees, the dev
+    scores, closely."""
+    from analysis.evaluation.coref_eval import evaluate
     from analysis.evaluation.coref_pairs import fit, load_model
 
-    shipped, refit = load_model(), fit(ECBPLUS)
-    assert refit["features"] == shipped["features"]
-    assert refit["coef"] == pytest.approx(shipped["coef"], abs=0.01)
-    assert refit["intercept"] == pytest.approx(shipped["intercept"], abs=0.01)
+    shipped = load_model()
+    refit, encoder = fit(ECBPLUS)
+    assert refit["features"] == shipped["features"] and refit["encoder"] == shipped["encoder"]
+    assert refit["coef"] == pytest.approx(shipped["coef"], abs=0.25)
+    assert refit["intercept"] == pytest.approx(shipped["intercept"], abs=0.25)
+    before = evaluate(ECBPLUS, topics="dev")["system"]
+    after = evaluate(ECBPLUS, topics="dev", model=refit, encoder=encoder)["system"]
+    assert after["all"]["conll_f1"] == pytest.approx(before["all"]["conll_f1"], abs=0.5)
+    assert after["names"]["b3"]["f1"] == pytest.approx(before["names"]["b3"]["f1"], abs=0.5)
+
+
+# The mention encoder (analysis.evaluation.coref_encoder): its units, its artifact, and what training it buys.
+
+def _units(folder, topics):
+    from analysis.evaluation import coref_encoder
+    from analysis.evaluation.coref import mention_info
+
+    docs, mentions = load_ecbplus(folder, topics=topics)
+    infos = mention_info(docs, mentions)
+    return docs, mentions, infos, coref_encoder.sentence_units(docs, mentions, infos)
+
+
+def test_units_hold_each_validated_mention_at_its_subtokens(tiny):
+    docs, mentions, infos, units = _units(tiny, (1,))
+    assert len(units) == 3  # the validated sentences with a mention: two of 1_1ecb, one of 1_2ecb
+    seen = {k: positions for u in units for k, positions, _, _ in u["mentions"]}
+    assert sorted(seen) == list(range(len(mentions)))
+    tony = next(k for k, m in enumerate(mentions) if m.text == "Tony Blair")
+    assert len(seen[tony]) == 2 and seen[tony][0] == 1  # after [CLS], "tony" and "blair"
+    he = next(k for u in units for k, _, _, pronoun in u["mentions"] if pronoun)
+    assert mentions[he].text == "he"
+
+
+def test_artifact_keeps_only_the_tuned_layers_and_reloads(tiny, tmp_path):
+    import torch
+
+    from analysis.evaluation import coref_encoder
+
+    _, mentions, _, units = _units(tiny, (1,))
+    net = coref_encoder.train(units, settings={"epochs": 1})
+    before = coref_encoder.encode(net, units, len(mentions))
+    assert np.allclose(np.linalg.norm(before, axis=1), 1, atol=1e-5)
+    path = tmp_path / "enc.pt"
+    coref_encoder.save(net, path)
+    saved = torch.load(path, map_location="cpu", weights_only=True)["state"]
+    assert {k.split(".")[3] for k in saved if k.startswith("bert.")} == {"4", "5"}  # the top two of six layers
+    assert "proj.weight" in saved and all(v.dtype == torch.float16 for v in saved.values())
+    after = coref_encoder.encode(coref_encoder.load(path), units, len(mentions))
+    assert np.abs(after - before).max() < 0.01  # float16 weights
+    with pytest.raises(Exception, match="coreference mention encoder missing"):
+        coref_encoder.load(tmp_path / "none.pt")
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.skipif(not ECBPLUS.is_dir(), reason="ECB+ not available in ../shared/data/ecbplus")
+def test_trained_encoder_separates_coreferent_mentions_of_unseen_topics():
+    """On the dev topics (the shipped encoder saw only train): the cosine of two non-pronoun mentions of
+    one topic ranks coreferent pairs above the others far better than the same network untrained (the
+    package's MiniLM and a random projection): session 17, AUC .932 vs .830."""
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    from analysis.evaluation import coref_encoder
+    from analysis.evaluation.ecbplus import SPLITS
+
+    _, mentions, infos, units = _units(ECBPLUS, SPLITS["dev"])
+    keep = [k for k, m in enumerate(infos) if m.pos != "PRON"]
+    torch.manual_seed(0)
+    auc = {}
+    for name, net in (("shipped", coref_encoder.load()), ("untrained", coref_encoder.build_encoder().eval())):
+        v = coref_encoder.encode(net, units, len(mentions))
+        scores, same = [], []
+        for a, i in enumerate(keep):
+            for j in keep[a + 1:]:
+                if mentions[i].doc.split("_")[0] == mentions[j].doc.split("_")[0]:
+                    scores.append(float(v[i] @ v[j]))
+                    same.append(mentions[i].gold == mentions[j].gold)
+        auc[name] = roc_auc_score(same, scores)
+    assert auc["shipped"] > auc["untrained"] + 0.05, auc
