@@ -122,9 +122,9 @@ class PieceEncoder:
     def __init__(self, *, side: int, target: int, context_tokens: int | None = None) -> None:
         from tokenizers import Tokenizer
 
-        from .targeted import _minilm_dir
+        from ..lang.minilm import minilm_dir
 
-        tok = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
+        tok = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
         tok.no_truncation()  # the file asks for 128 tokens padded; the window is cut here instead
         tok.no_padding()
         self.tok = tok

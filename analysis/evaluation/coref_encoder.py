@@ -50,11 +50,9 @@ def _torch():
 def sentence_units(docs, mentions, infos) -> list[dict]:
     """One unit per validated sentence that holds a mention: its topic, subtoken ids and, for each
     mention, ``(index, subtoken positions, gold cluster, is pronoun)``."""
-    from transformers import AutoTokenizer
+    from ..lang.minilm import tokenizer
 
-    from ..lang.minilm_tagger import minilm_dir
-
-    tok = AutoTokenizer.from_pretrained(str(minilm_dir()))
+    tok = tokenizer()
     by_doc = {d.name: d for d in docs}
     sentences: dict[tuple[str, int], list[int]] = {}
     for k, m in enumerate(mentions):
@@ -78,18 +76,12 @@ def sentence_units(docs, mentions, infos) -> list[dict]:
 def build_encoder():
     """MiniLM (the package's weights) with only its top :data:`TUNED_LAYERS` layers trainable, and the projection."""
     torch = _torch()
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    from ..lang.minilm_tagger import minilm_dir
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+    from ..lang.minilm import minilm_model
 
     class Encoder(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.bert = AutoModel.from_pretrained(str(minilm_dir()), add_pooling_layer=False)
+            self.bert = minilm_model()
             for p in self.bert.parameters():
                 p.requires_grad = False
             for layer in self.bert.encoder.layer[-TUNED_LAYERS:]:

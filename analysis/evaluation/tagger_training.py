@@ -297,7 +297,7 @@ def minilm_word_table() -> dict:
     bytes on every machine: the rows are copied, not computed)."""
     from safetensors.numpy import load_file
 
-    from ..lang.minilm_tagger import minilm_dir
+    from ..lang.minilm import minilm_dir
 
     folder = minilm_dir()
     matrix = load_file(str(folder / "model.safetensors"))["embeddings.word_embeddings.weight"]

