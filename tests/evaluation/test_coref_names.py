@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from analysis.evaluation.coref import MentionInfo, _Union, common_nouns, descriptors
 from analysis.evaluation.coref_pairs import (
-    _acronym_of, _attach_nominals, _cannot_link, _first_name_conflict, _initials, _numbers, _person_name,
+    _acronym_of, _attach_nominals, _cannot_link, _first_name_conflict, _initials, _name_words, _numbers, _person_name,
 )
 
 
@@ -70,6 +70,19 @@ def test_numbers_of_a_mention():
     assert _numbers(_m(0, "Internet Explorer 8 ( IE8 )")) == {"8"}
     assert _numbers(_m(0, "Sunday , February 01 , 2009")) == {"1", "2009"}
     assert _numbers(_m(0, "Lindsay Lohan")) == frozenset()
+
+
+def test_name_words_read_abbreviations_spellings_and_a_plural_head_as_one():
+    def words(text):
+        return _name_words(_m(0, text).name)
+
+    assert words("Mt Cook") <= words("Aoraki Mount Cook")  # an abbreviation
+    assert words("Betty Ford Centre") == words("the Betty Ford Center")  # a British spelling, "the" left out
+    assert words("Indianapolis Colt") == words("Indianapolis Colts")  # the head's plural
+    assert words("Tar Heels") >= words("Heel")
+    assert words("Ross") == {"ross"} and words("Bus") == {"bus"}  # "-ss" and short words keep their "s"
+    assert words("Venus Williams") == {"venus", "william"}  # only the head word loses it
+    assert not words("Katie Jenkin") <= words("John Jenkin")
 
 
 def test_cannot_link_pairs():
