@@ -377,15 +377,26 @@ def fit(folder: str | Path, *, topics: str = "train", folds: int = 5) -> tuple[d
 
     docs, mentions = load_ecbplus(folder, topics=topics_of(topics))
     infos = mention_info(docs, mentions)
-    units = coref_encoder.sentence_units(docs, mentions, infos)
-    fold_of = topic_folds([d.topic for d in docs], folds)
-    x, pairs = pair_features(docs, infos, document_clusters(docs), coref_encoder.out_of_fold(units, len(mentions), fold_of))
-    y = [mentions[i].gold == mentions[j].gold for i, j in pairs]
+    units, x, pairs, y = _out_of_fold_pairs(docs, mentions, infos, document_clusters(docs),
+                                            topic_folds([d.topic for d in docs], folds))
     model = _regression(_expand(x), y)
     return ({"trained_on": f"ECB+ {topics} topics ({len(docs)} documents, {len(mentions)} mentions, {len(pairs)} pairs)",
              "features": feature_names(), "coef": [round(float(v), 6) for v in model.coef_[0]],
              "intercept": round(float(model.intercept_[0]), 6), "threshold": THRESHOLD,
              "encoder": coref_encoder.SETTINGS}, coref_encoder.train(units))
+
+
+def _out_of_fold_pairs(docs, mentions, infos, doc_cluster: dict[str, int], fold_of: dict):
+    """``(units, X, pairs, y)`` for training and cross-validation: the sentence units, the pair features over
+    encoder vectors out of fold (``fold_of``: topic -> fold, :func:`coref_encoder.out_of_fold`) and the gold
+    answer of each pair (same cluster or not)."""
+    import numpy as np
+
+    from . import coref_encoder
+
+    units = coref_encoder.sentence_units(docs, mentions, infos)
+    x, pairs = pair_features(docs, infos, doc_cluster, coref_encoder.out_of_fold(units, len(mentions), fold_of))
+    return units, x, pairs, np.array([mentions[i].gold == mentions[j].gold for i, j in pairs])
 
 
 def load_model(path: Path = MODEL_FILE) -> dict:
@@ -583,7 +594,6 @@ def cross_validate(folder: str | Path, *, folds: int = 5, seed: int = 0, thresho
     """
     import numpy as np
 
-    from . import coref_encoder
     from .coref import score_all_and_names, system_clusters
     from .ecbplus import SPLITS, load_ecbplus
 
@@ -593,9 +603,7 @@ def cross_validate(folder: str | Path, *, folds: int = 5, seed: int = 0, thresho
     infos = mention_info(docs, mentions)
     doc_cluster = document_clusters(docs)
     fold_of = topic_folds([d.topic for d in docs], folds, seed=seed)
-    units = coref_encoder.sentence_units(docs, mentions, infos)
-    x, pairs = pair_features(docs, infos, doc_cluster, coref_encoder.out_of_fold(units, len(mentions), fold_of))
-    y = np.array([mentions[i].gold == mentions[j].gold for i, j in pairs])
+    _, x, pairs, y = _out_of_fold_pairs(docs, mentions, infos, doc_cluster, fold_of)
     topic_of = {d.name: d.topic for d in docs}
     pair_fold = np.array([fold_of[topic_of[infos[i].doc]] for i, _ in pairs])
     features, prob = _expand(x), np.zeros(len(pairs))
