@@ -22,12 +22,12 @@ Only the tuned parts are saved (float16, about 7 MB): ``resources/coref_encoder.
 """
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
 from ..config import RESOURCES_DIR
 from ..errors import ModelNotFoundError
+from ..lang.minilm import load_tuned, read_tuned, save_tuned
 
 #: The shipped encoder (:func:`train` on the ECB+ train topics, written by ``python -m analysis train coref``).
 ARTIFACT = RESOURCES_DIR / "coref_encoder.pt"
@@ -40,16 +40,9 @@ DIM = 256
 SETTINGS = {"epochs": 3, "lr": 5e-5, "sentences_per_batch": 24, "max_positive_weight": 20.0, "seed": 0, "threads": 2}
 
 
-def _torch():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the installed package only
-    import torch
-
-    return torch
-
-
 def sentence_units(docs, mentions, infos) -> list[dict]:
     """One unit per validated sentence that holds a mention: its topic, subtoken ids and, for each
-    mention, ``(index, subtoken positions, gold cluster, is pronoun)``."""
+    mention, ``(index, subtoken positions, is pronoun)``. No gold: training gets it apart (:func:`train`)."""
     from ..lang.minilm import tokenizer
 
     tok = tokenizer()
@@ -68,14 +61,15 @@ def sentence_units(docs, mentions, infos) -> list[dict]:
             words = {i - ids[0] for i in mentions[k].tokens}
             positions = [p for p, w in enumerate(word_of) if w is not None and w in words]
             if positions:  # a mention cut off by the 128-subtoken limit has no vector (zeros)
-                found.append((k, positions, mentions[k].gold, infos[k].pos == "PRON"))
+                found.append((k, positions, infos[k].pos == "PRON"))
         units.append({"topic": doc.topic, "ids": list(enc["input_ids"]), "mentions": found})
     return units
 
 
 def build_encoder():
     """MiniLM (the package's weights) with only its top :data:`TUNED_LAYERS` layers trainable, and the projection."""
-    torch = _torch()
+    import torch
+
     from ..lang.minilm import minilm_model
 
     class Encoder(torch.nn.Module):
@@ -92,16 +86,16 @@ def build_encoder():
             self.bias = torch.nn.Parameter(torch.tensor(-5.0))
 
         def forward(self, units):
-            """Normalised vectors of the units' mentions, and ``(index, gold, is pronoun)`` of each."""
+            """Normalised vectors of the units' mentions, and ``(index, is pronoun)`` of each."""
             longest = max(len(u["ids"]) for u in units)
             ids = torch.tensor([u["ids"] + [0] * (longest - len(u["ids"])) for u in units])
             mask = torch.tensor([[1] * len(u["ids"]) + [0] * (longest - len(u["ids"])) for u in units])
             hidden = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
             vectors, meta = [], []
             for r, u in enumerate(units):
-                for k, positions, gold, pronoun in u["mentions"]:
+                for k, positions, pronoun in u["mentions"]:
                     vectors.append(hidden[r, positions].mean(0))
-                    meta.append((k, gold, pronoun))
+                    meta.append((k, pronoun))
             if not vectors:
                 return torch.zeros((0, DIM)), meta
             return torch.nn.functional.normalize(self.proj(torch.stack(vectors)), dim=1), meta
@@ -109,26 +103,30 @@ def build_encoder():
     return Encoder()
 
 
-def _tuned(name: str) -> bool:
-    top = {f"bert.encoder.layer.{k}." for k in range(6 - TUNED_LAYERS, 6)}
-    return not name.startswith("bert.") or any(name.startswith(p) for p in top)
+def _tuned(net, name: str) -> bool:
+    """A weight :func:`train` changes: the projection, the scale and bias, MiniLM's top :data:`TUNED_LAYERS` layers."""
+    layers = net.bert.config.num_hidden_layers
+    top = tuple(f"bert.encoder.layer.{k}." for k in range(layers - TUNED_LAYERS, layers))
+    return not name.startswith("bert.") or name.startswith(top)
 
 
-def train(units: list[dict], *, settings: dict | None = None):
-    """An encoder trained on ``units`` (:func:`sentence_units`), in eval mode. Seeded: the same
-    units give the same weights on one machine (floats move in their last digits across machines)."""
-    torch = _torch()
+def train(units: list[dict], gold, *, settings: dict | None = None):
+    """An encoder trained on ``units`` (:func:`sentence_units`) and ``gold`` (each mention's gold cluster, by
+    mention index), in eval mode. Seeded: the same units give the same weights on one machine (floats move
+    in their last digits across machines)."""
+    import torch
+
     cfg = {**SETTINGS, **(settings or {})}
     threads = torch.get_num_threads()
     torch.manual_seed(cfg["seed"])
     torch.set_num_threads(cfg["threads"])  # the reduction order, so the weights, depend on it
     try:
-        return _train(units, cfg, torch)
+        return _train(units, gold, cfg, torch)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(units, cfg: dict, torch):
+def _train(units, gold, cfg: dict, torch):
     rng = random.Random(cfg["seed"])
     net = build_encoder()
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=cfg["lr"])
@@ -146,12 +144,12 @@ def _train(units, cfg: dict, torch):
         rng.shuffle(batches)
         for batch in batches:
             z, meta = net(batch)
-            keep = [n for n, (_, _, pronoun) in enumerate(meta) if not pronoun]
+            keep = [n for n, (_, pronoun) in enumerate(meta) if not pronoun]
             if len(keep) < 2:
                 continue
-            z, gold = z[keep], [meta[n][1] for n in keep]
-            same = torch.tensor([[a == b for b in gold] for a in gold], dtype=torch.float32)
-            upper = torch.triu_indices(len(gold), len(gold), 1)
+            z, clusters = z[keep], [gold[meta[n][0]] for n in keep]
+            same = torch.tensor([[a == b for b in clusters] for a in clusters], dtype=torch.float32)
+            upper = torch.triu_indices(len(clusters), len(clusters), 1)
             logits = (net.scale * (z @ z.T) + net.bias)[upper[0], upper[1]]
             target = same[upper[0], upper[1]]
             weight = ((1 - target).sum() / target.sum().clamp(min=1)).clamp(max=cfg["max_positive_weight"])
@@ -166,27 +164,28 @@ def encode(net, units: list[dict], size: int):
     """``(size, DIM)`` float array: the vector of every mention of ``units`` at its index (zeros for
     a mention without one)."""
     import numpy as np
+    import torch
 
-    torch = _torch()
     out = np.zeros((size, DIM), dtype=np.float32)
     with torch.no_grad():
         for i in range(0, len(units), 64):
             z, meta = net(units[i:i + 64])
-            for row, (k, _, _) in zip(z.numpy(), meta):
+            for row, (k, _) in zip(z.numpy(), meta):
                 out[k] = row
     return out
 
 
-def out_of_fold(units: list[dict], size: int, fold_of: dict[int, int], *, settings: dict | None = None):
-    """Every mention's vector from an encoder trained on the units of the other folds (``fold_of``:
-    topic → fold)."""
+def out_of_fold(units: list[dict], gold, fold_of: dict[int, int], *, settings: dict | None = None):
+    """Every mention's vector (one row per entry of ``gold``, :func:`train`) from an encoder trained on the
+    units of the other folds (``fold_of``: topic → fold)."""
     import numpy as np
 
+    size = len(gold)
     out = np.zeros((size, DIM), dtype=np.float32)
     for k in sorted(set(fold_of.values())):
         held = [u for u in units if fold_of[u["topic"]] == k]
         if held:
-            net = train([u for u in units if fold_of[u["topic"]] != k], settings=settings)
+            net = train([u for u in units if fold_of[u["topic"]] != k], gold, settings=settings)
             vectors = encode(net, held, size)
             rows = [m[0] for u in held for m in u["mentions"]]
             out[rows] = vectors[rows]
@@ -195,25 +194,15 @@ def out_of_fold(units: list[dict], size: int, fold_of: dict[int, int], *, settin
 
 def save(net, path: Path = ARTIFACT) -> None:
     """The tuned weights (top layers, projection) as float16."""
-    torch = _torch()
-    state = {k: v.detach().half() for k, v in net.state_dict().items() if _tuned(k)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"tuned_layers": TUNED_LAYERS, "dim": DIM, "state": state}, tmp)
-    os.replace(tmp, path)
+    save_tuned(net, path, keep=lambda name: _tuned(net, name), tuned_layers=TUNED_LAYERS, dim=DIM)
 
 
 def load(path: Path = ARTIFACT):
     """The shipped encoder (float32), in eval mode."""
-    torch = _torch()
     if not path.is_file():
         raise ModelNotFoundError(f"{path}: coreference mention encoder missing; run "
                                  "`python -m analysis train coref ../shared/data/ecbplus`")
-    saved = torch.load(path, map_location="cpu", weights_only=True)
+    saved = read_tuned(path)
     if saved.get("tuned_layers") != TUNED_LAYERS or saved.get("dim") != DIM:
         raise ModelNotFoundError(f"{path}: written for another encoder; run `python -m analysis train coref ../shared/data/ecbplus`")
-    net = build_encoder()
-    state = net.state_dict()
-    state.update({k: v.float() for k, v in saved["state"].items()})
-    net.load_state_dict(state)
-    return net.eval()
+    return load_tuned(build_encoder(), saved["state"])

@@ -383,7 +383,7 @@ def fit(folder: str | Path, *, topics: str = "train", folds: int = 5) -> tuple[d
     return ({"trained_on": f"ECB+ {topics} topics ({len(docs)} documents, {len(mentions)} mentions, {len(pairs)} pairs)",
              "features": feature_names(), "coef": [round(float(v), 6) for v in model.coef_[0]],
              "intercept": round(float(model.intercept_[0]), 6), "threshold": THRESHOLD,
-             "encoder": coref_encoder.SETTINGS}, coref_encoder.train(units))
+             "encoder": coref_encoder.SETTINGS}, coref_encoder.train(units, [m.gold for m in mentions]))
 
 
 def _out_of_fold_pairs(docs, mentions, infos, doc_cluster: dict[str, int], fold_of: dict):
@@ -395,7 +395,8 @@ def _out_of_fold_pairs(docs, mentions, infos, doc_cluster: dict[str, int], fold_
     from . import coref_encoder
 
     units = coref_encoder.sentence_units(docs, mentions, infos)
-    x, pairs = pair_features(docs, infos, doc_cluster, coref_encoder.out_of_fold(units, len(mentions), fold_of))
+    vectors = coref_encoder.out_of_fold(units, [m.gold for m in mentions], fold_of)
+    x, pairs = pair_features(docs, infos, doc_cluster, vectors)
     return units, x, pairs, np.array([mentions[i].gold == mentions[j].gold for i, j in pairs])
 
 

