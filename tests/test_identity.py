@@ -494,3 +494,12 @@ def test_the_per_name_results_kept_between_runs_change_nothing_but_are_used(tmp_
     doctored = run("doctored", memo=memo, memo_key="k1")
     index = pd.read_parquet(tmp_path / "doctored" / "entity_index.parquet")
     assert doctored != plain and "person:anthony blair" in set(index["key"])
+
+
+def test_plural_rule_names_its_singulars_and_leaves_non_plurals():
+    """One rule (lang.plurals) for the identity pass and the ECB+ pair model."""
+    from analysis.lang.plurals import singulars
+
+    assert singulars("oscars") == ("oscar",)
+    assert singulars("tories") == ("tory", "torie")  # the "-ies" reading first, the plain "s" after
+    assert singulars("ross") == () and singulars("bus") == () and singulars("blair") == ()

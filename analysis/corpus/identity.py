@@ -91,6 +91,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from ..lang.plurals import singulars
 from ..schema import Table
 
 #: Articles that must resolve an acronym to one long form before the corpus joins them.
@@ -548,10 +549,10 @@ def resolve_identity(entities: pd.DataFrame, articles: pd.DataFrame, *,
     if "plural" in signals:
         keys_present = set(unit_key)
         for key in sorted(keys_present):
-            if key.startswith("name:") and key.endswith("s") and not key.endswith("ss") and " " not in key and len(key) > 8:
+            forms = singulars(key[len("name:"):]) if key.startswith("name:") and " " not in key else ()
+            if forms:
                 # "tories" -> "tory" (BBC: Tory 258 / Tories 235, Wallaby / Wallabies), else "oscars" -> "oscar"
-                sing = next((s for s in ([key[:-3] + "y"] if key.endswith("ies") else []) + [key[:-1]] if s in keys_present),
-                            key[:-1])
+                sing = next((f"name:{s}" for s in forms if f"name:{s}" in keys_present), f"name:{forms[-1]}")
                 if sing in keys_present and vote(key) != "PERSON" or (sing in keys_present and vote(sing) != "PERSON"):
                     uf.union(key, sing)
                     if vote(key) != "PERSON" and sum(key_votes[key].values()) >= PLURAL_SHARE * sum(key_votes[sing].values()):

@@ -140,6 +140,7 @@ from pathlib import Path
 
 from ..config import RESOURCES_DIR
 from ..errors import AnalysisError, ModelNotFoundError, ParameterError
+from ..lang.plurals import singulars
 from .coref import _Union, _is_person, _is_time, document_clusters, mention_info
 
 #: The shipped weights (fitted by :func:`fit` on the train topics).
@@ -273,11 +274,11 @@ NAME_SPELLINGS = {"mt": "mount", "ft": "fort", "centre": "center", "theatre": "t
 def _name_words(name: tuple[str, ...]) -> frozenset:
     """The words of a name's proper-noun words (:attr:`coref.MentionInfo.name`) that :func:`pair_features`
     compares (``name_subset``, ``name_jaccard``): without "the", "of", "and"; spellings of
-    :data:`NAME_SPELLINGS` read as one; the head word without a plural "s" ("Colts" / "Indianapolis Colt",
-    "Tar Heels" / "Heel"; not "-ss" nor words of three letters or fewer: "Ross", "Bus")."""
+    :data:`NAME_SPELLINGS` read as one; the head word without a plural "s" (:func:`lang.plurals.singulars`:
+    "Colts" / "Indianapolis Colt", "Tar Heels" / "Heel"; not "-ss" nor words of three letters or fewer: "Ross", "Bus")."""
     words = [NAME_SPELLINGS.get(w, w) for w in name]
-    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
-        words[-1] = words[-1][:-1]
+    if words and (forms := singulars(words[-1])):
+        words[-1] = forms[-1]  # the plain "s" reading: "heels" -> "heel", "allies" -> "allie"
     return frozenset(w for w in words if w not in ("the", "of", "and"))
 
 
