@@ -41,93 +41,12 @@ document cluster with a logistic regression and clusters them by average linkage
   (:func:`_attach_nominals`: "host" → "Ellen DeGeneres" where she is "host Ellen DeGeneres"); one that
   describes no name in its own documents, the name cluster of its story that its lemma describes most,
   among those its documents name.
-  Measured and left off (``keep_rule_names``): keeping the names the rule resolver joins (same head
-  word in a document cluster) joined: dev CoNLL F1 +0.37, but train -0.15 and names-only B³ on
-  train 88.50 -> 87.65. Also measured on train/dev and left off (within noise, about ±0.5): MiniLM
-  cosine of the mention contexts (10 words either side), a soft first-name-conflict feature,
-  "numbers differ" and "one is a coordination" features, a separate threshold for name pairs.
   Pronouns then join the cluster of the antecedent the rule resolver gives them.
 
-Measured with ``--topics dev`` (weights fitted on train; session 11, figures of session 15 below): CoNLL F1 76.99 vs 73.26 for the rule
-resolver and 71.22 for the same-head-lemma baseline; names-only B³ 92.39 vs 91.80 (rules), 91.71
-(baseline). ``--topics train``: 76.02 and names-only B³ 89.41 (rules 72.10, 87.45). Session 11 (new
-default tagger, the pronoun rules of :mod:`coref` and the governor through a preposition, refitted):
-before it dev 75.38 / 91.88, train 74.79 / 89.68; after the pronoun rules, the governor change and
-the refit together: dev +0.21, train +0.22 (``/tmp`` scripts, not kept). Measured then and left off: the MiniLM cosine of the two governors (same relation) as a feature
-(dev -0.36, train +0.02), the head string similarity of two names with different heads as a product
-feature (Bettie/Betty Page; dev -0.40, train +0.06), "one is the other's appositive or copula
-attribute in one document" as a feature (dev -0.21, train -0.04), ``person_both`` counting the
-person nouns of :func:`coref.person_nouns` as persons (dev -0.19, train -0.38), a gradient-boosted tree model over the same base
-features instead of the logistic regression (before the pronoun rules: dev 75.27 at its best
-threshold, the regression 75.22 refitted then; no gain for a model that cannot be shipped as a few numbers).
-Session 12, measured and left off: a second, cluster-level model that attaches a whole name-less cluster
-("the woman", "the coach") to one name cluster of its document cluster (logistic regression on train over
-(nameless, name) cluster pairs: share of documents in common, descriptor votes, shared governors, max and mean
-pair probability, person agreement, relative size, rank): with gold attachments (an oracle) dev CoNLL F1
-76.99 -> 82.86 and train 76.02 -> 80.81, but the model ranks the right name cluster first for 25 of the 61
-dev clusters that have one (pair AUC .835), and its best threshold gives dev +0.26, train +0.49 (at 0.7;
-train's best 0.4: +0.78, dev +0.01): within noise, not shipped. Most of the misses are the event's main
-person named once ("Anthony LaCalamita III") and called "the accountant", "the gunman", "the suspect" in
-other documents.
-Session 15, measured, and shipped in session 16 with its tests: (1) descriptors from "as" phrases of a name itself ("Ellen DeGeneres as
-host") and of the verb of a subject without an object ("X returns as host"), (2) a nameless cluster that
-describes no name in its own documents joins the name cluster described by one of its lemmas in the most
-documents of its document cluster, among those named in its own documents; refitted on train. Judged by
-5-fold cross-validation over the train and dev topics together (folds by topic, two fold draws; the learning
-curve there is flat: a quarter of the topics fits as well as all of them), weighted CoNLL F1 75.91 / 76.11 ->
-76.22 / 76.31, and dev with train weights 77.06 -> 77.59 (names B3 92.52 -> 93.16); ECB+ test 75.01 -> 74.96,
-names B3 89.40 -> 89.40 (against the weights refitted without it; first compared, by mistake, with the stale
-weights of session 11: 75.24 / 89.99). Its one visible test error: a descriptor many people share ("actor")
-sends "the 12th actor" to the actor the story describes most often. Left out in session 15 for lack of time to
-give it its own tests; by the cross-validation it is a small gain, flat on test. Shipped in session 16 over
-the converged fit below: ``--cv 5`` 75.92 / 89.58 -> 76.14 / 89.74 (three fold draws on the same features:
-76.20 / 90.02 -> 76.44 / 90.15), dev 76.58 / 92.41 -> 77.10 / 93.06, test 74.77 / 88.00 -> 74.78 / 88.00.
-Session 16, measured and left off: a pair feature "a headline's capitalized common noun ('Teen', 'Swimmer')
-and the person its document names most" (CV 76.49 / 89.91 -> 76.42 / 89.85, dev flat): the protagonist is
-often not the one the headline names ("Driver" of a story whose most-named person is the victim).
-Session 16: the regression is solved to convergence (Newton-Cholesky instead of L-BFGS, which had stopped at
-scikit-learn's default tolerance after 87 iterations with coefficients up to 3.3 from the optimum, and where it
-stopped moved with the BLAS kernel); the same C = 1. A refit now gives the shipped weights back to 1e-11 under
-``OPENBLAS_CORETYPE=Prescott OMP_NUM_THREADS=1``. Cross-validated (``--cv 5``) 75.76 / 89.52 -> 75.92 / 89.58 (over
-three fold draws on the same features: 75.96 / 89.63 -> 76.20 / 90.02); C from 0.03 to 3 within 0.1 of each other,
-so C stays 1. Dev 77.06 / 92.52 -> 76.58 / 92.41; test 75.01 / 89.40 -> 74.77 / 88.00: test's names B3 moves by more
-than a point between two fits that cross-validate alike.
-Session 17, shipped: the mention encoder (:mod:`coref_encoder`) and its cosine as a feature (``ctx_cos``, alone and
-times both-nominal, one-name, both-name), the threshold chosen again (0.7 -> 0.65, :data:`THRESHOLD`). Measured first with
-``/tmp`` scripts (not kept) over the same features: 5-fold cross-validation by topic over train + dev, out-of-fold
-encoders, weighted CoNLL F1 / names B3 at 0.7, two fold draws: 76.49 / 89.91 -> 77.26 / 89.75 and 76.52 / 90.36 ->
-77.55 / 90.13 (names precision down, recall up: the threshold, above). By the commands: ``--cv 5`` 76.14 / 89.74 ->
-76.28 / 89.69, ``--seed 1`` 76.22 / 90.15 -> 76.60 / 89.57 (at 0.7 the first draw gave 76.50 / 89.21), dev 77.10 / 93.06
--> 79.42 / 93.35, test 74.78 / 88.00 -> 75.78 / 88.50. So the command's cross-validation, which clusters the documents of
-all 33 topics together, finds a smaller gain on all mentions (+0.26 over two draws) and a small loss on names (-0.31)
-where the scripts, which cluster train and dev apart, found +0.6 and none; dev, the split the shipped model is
-fitted for (train only, eight unseen topics), gains on both. Shipped on that, with the names loss in the open.
-Measured and left off: the cosine only for pairs that are not two names (cross-validated 77.10 / 89.69 and
-77.44 / 90.06 at 0.7, below the shipped form); the frozen MiniLM (not tuned) read the same way, its cosine and 32
-principal-component products as features (76.31 / 89.69 to 76.61 / 90.08 on the first draw: noise).
-Session 18, shipped: the name words compared (:func:`_name_words`) read "Mt" / "Mount", "Ft" / "Fort", "Centre" /
-"Center", "Theatre" / "Theater" as one, and the head word without a plural "s" ("Colts" / "Indianapolis Colt"); refitted
-(the encoder came out byte-identical). Cross-validated by the command over three fold draws, CoNLL F1 / names B3:
-``--cv 5`` 76.28 / 89.69 -> 76.43 / 90.00, ``--seed 1`` 76.60 / 89.57 -> 76.65 / 89.69, ``--seed 2`` 76.73 / 90.17 -> 76.81 / 90.30
-(by the command, except session 17's ``--seed 2`` and session 18's ``--seed 1``: a ``/tmp`` script that is not kept and
-that gave the command's figures to the digit on the three runs where both were made);
-mean 76.54 / 89.81 -> 76.63 / 90.00;
-dev 79.42 / 93.35 -> 79.73 / 93.88. Test went the other way: 75.78 / 88.50 -> 75.42 / 87.82 (names recall 87.27 -> 85.78,
-precision 89.77 -> 89.96): the refit moved other weights too, and test's names figure has moved by more than a point
-between fits that cross-validate alike before (session 16). Shipped on cross-validation and dev, never test; the
-abbreviations alone (without the plural) cross-validated 76.31 / 89.79 and 76.60 / 89.56 on the first two draws.
-Measured and left off in session 18 (the first fold draw, ``/tmp`` scripts that are not kept, the command's computation
-over cached out-of-fold encoder vectors): the encoder trained for 5 epochs instead of 3 (76.58 / 89.33 at 0.65; at 0.7
-76.84 / 89.01: the same trade of names for nominals as the threshold); a nameless cluster that still describes no name
-joining the name cluster of its document cluster with the highest mean pair probability above 0.3 / 0.2 / 0.1
-(76.37 / 89.58, 76.30 / 89.51, 75.51 / 89.45; the highest single probability: lower still). Identical names in
-different document clusters are rarely one entity in ECB+'s gold (3 of 28 cluster pairs on train + dev, "Barack
-Obama" of topics 9 and 34 among them), so no merge across document clusters was tried.
-Session 15 also refitted the shipped weights on this machine: those of session 11 had been fitted over an older tagger's
-parse and were not what ``train coref`` wrote here (the coefficients also move with the BLAS kernel: the fit over
-product features is ill-conditioned, a one-thread Prescott refit differs by up to ~0.3) (dev 77.11 -> 77.06, names B3 92.50 -> 92.52; test 75.24 -> 75.01, 89.99 -> 89.40).
-Earlier (session 9): dev 75.48 / 92.05, train 74.79 / 89.76; before the sub-topic, acronym,
-common-noun, constraint and attachment changes (threshold 0.75): dev 74.21 / 91.25, train 74.22 / 88.50.
+Figures (ECB+, ``PYTHONHASHSEED=0``; CoNLL F1 / names-only B³): ``--cv 5`` over train + dev 76.43 / 90.00, dev with
+train weights 79.73 / 93.88, test 75.42 / 87.82 (the same-head-lemma baseline 63.92 / 79.70). Every choice is made
+by cross-validation over the train and dev topics and by dev, never by test. What each session changed, what it
+measured and what was measured and left off, with the commands: ``docs/coref-measurements.md``.
 """
 from __future__ import annotations
 
