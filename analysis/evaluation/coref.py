@@ -8,7 +8,7 @@ MUC, B³, CEAF-e (recall, precision, F1, in %) and CoNLL F1 (their mean), comput
 ``scorch`` package, for
 
 * ``system``: the pair model of :mod:`analysis.evaluation.coref_pairs` (logistic regression over
-  mention pairs, fitted on the train topics, average-linkage clustering; pronouns from the rules
+  mention pairs, fitted on the train and dev topics, average-linkage clustering; pronouns from the rules
   below) — ``--rules`` makes it the rule resolver alone;
 * ``rules``: this module's rule resolver (below), always reported;
 * ``baseline``: same head lemma, within the same predicted document cluster (the published

@@ -29,7 +29,7 @@ from ..config import RESOURCES_DIR
 from ..errors import ModelNotFoundError
 from ..lang.minilm import load_tuned, read_tuned, save_tuned
 
-#: The shipped encoder (:func:`train` on the ECB+ train topics, written by ``python -m analysis train coref``).
+#: The shipped encoder (:func:`train` on the ECB+ train and dev topics, written by ``python -m analysis train coref``).
 ARTIFACT = RESOURCES_DIR / "coref_encoder.pt"
 #: How many of MiniLM's six layers are tuned (the top ones).
 TUNED_LAYERS = 2
@@ -175,9 +175,10 @@ def encode(net, units: list[dict], size: int):
     return out
 
 
-def out_of_fold(units: list[dict], gold, fold_of: dict[int, int], *, settings: dict | None = None):
+def out_of_fold(units: list[dict], gold, fold_of: dict[int, int], *, seen: dict[int, set] | None = None,
+                settings: dict | None = None):
     """Every mention's vector (one row per entry of ``gold``, :func:`train`) from an encoder trained on the
-    units of the other folds (``fold_of``: topic → fold)."""
+    units of the other folds (``fold_of``: topic → fold), or on the topics ``seen[fold]`` where given."""
     import numpy as np
 
     size = len(gold)
@@ -185,7 +186,8 @@ def out_of_fold(units: list[dict], gold, fold_of: dict[int, int], *, settings: d
     for k in sorted(set(fold_of.values())):
         held = [u for u in units if fold_of[u["topic"]] == k]
         if held:
-            net = train([u for u in units if fold_of[u["topic"]] != k], gold, settings=settings)
+            taught = [u for u in units if (u["topic"] in seen[k] if seen else fold_of[u["topic"]] != k)]
+            net = train(taught, gold, settings=settings)
             vectors = encode(net, held, size)
             rows = [m[0] for u in held for m in u["mentions"]]
             out[rows] = vectors[rows]

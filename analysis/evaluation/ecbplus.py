@@ -60,11 +60,13 @@ def validated_sentences(csv_path: Path) -> dict[str, set[int]]:
 
 
 def topics_of(selection: str) -> tuple[int, ...] | None:
-    """Topic numbers of ``test``/``dev``/``train``; None for ``all``."""
+    """Topic numbers of ``test``/``dev``/``train``/``train+dev``; None for ``all``."""
     if selection == "all":
         return None
+    if selection == "train+dev":
+        return SPLITS["train"] + SPLITS["dev"]
     if selection not in SPLITS:
-        raise ParameterError(f"--topics must be one of test, dev, train, all (got {selection!r})")
+        raise ParameterError(f"--topics must be one of test, dev, train, train+dev, all (got {selection!r})")
     return SPLITS[selection]
 
 
