@@ -186,8 +186,8 @@ def out_of_fold(units: list[dict], gold, fold_of: dict[int, int], *, seen: dict[
     for k in sorted(set(fold_of.values())):
         held = [u for u in units if fold_of[u["topic"]] == k]
         if held:
-            taught = [u for u in units if (u["topic"] in seen[k] if seen else fold_of[u["topic"]] != k)]
-            net = train(taught, gold, settings=settings)
+            topics = seen[k] if seen else {t for t, f in fold_of.items() if f != k}
+            net = train([u for u in units if u["topic"] in topics], gold, settings=settings)
             vectors = encode(net, held, size)
             rows = [m[0] for u in held for m in u["mentions"]]
             out[rows] = vectors[rows]

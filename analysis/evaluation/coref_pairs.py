@@ -47,9 +47,9 @@ document cluster with a logistic regression and clusters them by average linkage
 
 Figures (ECB+, ``PYTHONHASHSEED=0``; CoNLL F1 / names-only B³): ``--cv 5`` over train + dev 76.43 / 90.00; test
 75.55 / 88.66 (the same-head-lemma baseline 63.92 / 79.70); fitted on train alone (session 18): dev 79.73 / 93.88, test
-75.42 / 87.82. Every choice is made
-by cross-validation over the train and dev topics and by dev, never by test. What each session changed, what it
-measured and what was measured and left off, with the commands: ``docs/coref-measurements.md``.
+75.42 / 87.82. Every choice is made by cross-validation over the train and dev topics (and, up to session 18, by
+dev), never by test. What each session changed and measured, and what was measured and left off, with the commands:
+``docs/coref-measurements.md``.
 """
 from __future__ import annotations
 
@@ -537,11 +537,11 @@ def cross_validate(folder: str | Path, *, folds: int = 5, seed: int = 0, thresho
     import numpy as np
 
     from .coref import score_all_and_names, system_clusters
-    from .ecbplus import SPLITS, load_ecbplus
+    from .ecbplus import load_ecbplus, topics_of
 
     if not 0 < fraction <= 1:
         raise ParameterError(f"--fraction must be above 0 and at most 1 (got {fraction})")
-    docs, mentions = load_ecbplus(folder, topics=SPLITS["train"] + SPLITS["dev"])
+    docs, mentions = load_ecbplus(folder, topics=topics_of("train+dev"))
     if not mentions:
         raise AnalysisError(f"{folder}: no entity mention in the validated sentences of the train and dev topics")
     infos = mention_info(docs, mentions)
